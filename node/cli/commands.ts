@@ -1,0 +1,6 @@
+import type { Command } from "./command.ts";
+import { configCheckCommand } from "./commands/configCheck.ts";
+import { devnetCommand } from "./commands/devnet.ts";
+
+/** Every `olnode` command, in the order `olnode --help` lists them. */
+export const COMMANDS: Command[] = [devnetCommand, configCheckCommand];

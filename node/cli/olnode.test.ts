@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { COMMANDS } from "./commands.ts";
+
+const entry = new URL("./olnode.ts", import.meta.url).pathname;
+function olnode(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OLNODE")));
+  const r = spawnSync(process.execPath, [entry, ...args], { encoding: "utf8", env: { ...clean, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("olnode CLI (as a process)", () => {
+  it("lists every command in --help", () => {
+    const r = olnode(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.stdout).toContain(c.name.join(" "));
+  });
+
+  it.each(COMMANDS.map((c) => [c.name.join(" "), c] as const))("`%s --help` prints its usage", (_, c) => {
+    const r = olnode([...c.name, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: ${c.usage}`);
+  });
+
+  it("exits 2 on an unknown command or flag, naming it", () => {
+    const a = olnode(["frobnicate"]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain('unknown command "frobnicate"');
+    const b = olnode(["config", "check", "--frob"]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain("Unknown option '--frob'");
+  });
+
+  it("config check exits 0 on a valid config and prints sources, secrets masked", () => {
+    const r = olnode(["config", "check"], { DATABASE_URL: "postgres://u:topsecret@db:5432/x" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("env DATABASE_URL");
+    expect(r.stdout).not.toContain("topsecret");
+  });
+
+  it("config check exits 3 with a one-line error naming field and source", () => {
+    const r = olnode(["config", "check"], { OLNODE__HTTP__PORT: "99999" });
+    expect(r.code).toBe(3);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("http.port (env OLNODE__HTTP__PORT)");
+  });
+
+  it("config check reads --config files and reports their errors with the path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "olnode-cli-"));
+    const file = join(dir, "olnode.json");
+    writeFileSync(file, JSON.stringify({ network: "testnet", p2p: { maxConnections: 0 } }));
+    const r = olnode(["config", "check", "--config", file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`p2p.maxConnections (file ${file})`);
+  });
+});

