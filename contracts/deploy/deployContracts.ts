@@ -1,0 +1,263 @@
+import {
+  type Account,
+  type Address,
+  type Chain,
+  getContractAddress,
+  type Hash,
+  type PublicClient,
+  parseEther,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { BaseError, NonRetryableUserError } from "../../config/errors/BaseError.ts";
+import {
+  attributionLedgerAbi,
+  attributionLedgerBytecode,
+  datanetRegistryAbi,
+  datanetRegistryBytecode,
+  epochManagerAbi,
+  epochManagerBytecode,
+  modelRegistryAbi,
+  modelRegistryBytecode,
+  pointsDistributorAbi,
+  pointsDistributorBytecode,
+} from "../generated/index.ts";
+
+export type DeployParams = {
+  /** Receives the platform fee; defaults to the deploying account (which is also the protocol admin). */
+  treasury?: Address;
+  /** Granted POINTS_POSTER_ROLE besides the admin (e.g. the devnet's points poster); optional. */
+  pointsPoster?: Address;
+  epochLength: bigint;
+  minStake: bigint;
+  validatorsPerSubject: number;
+  quorum: number;
+  heartbeatWindowBlocks: number;
+  agreePoints: bigint;
+  dissentPenalty: bigint;
+  heartbeatPoints: bigint;
+  inputRatePer1k: bigint;
+  outputRatePer1k: bigint;
+  platformFee: bigint;
+  developerBps: number;
+  validatorBps: number;
+  contributorBps: number;
+  weiPerPoint: bigint;
+  /** OPEN sent to the PointsDistributor right after deployment (0n for none). */
+  distributorFunding: bigint;
+};
+
+/** Devnet defaults; every one can be overridden. */
+export const defaultDeployParams: DeployParams = {
+  // 30 s at the devnet's 1 block/s: several epochs (and points roots) within a couple of minutes.
+  epochLength: 30n,
+  // Small enough that any devnet account can run several workers.
+  minStake: parseEther("0.1"),
+  // k = 3 with quorum 2: a single lying worker cannot decide a subject.
+  validatorsPerSubject: 3,
+  quorum: 2,
+  // One heartbeat per epoch on the devnet (production: ~5 minutes of blocks).
+  heartbeatWindowBlocks: 30,
+  // Dissent costs more than agreement earns, so random verdicts lose points on average.
+  agreePoints: 10n,
+  dissentPenalty: 20n,
+  heartbeatPoints: 1n,
+  inputRatePer1k: parseEther("0.001"),
+  outputRatePer1k: parseEther("0.002"),
+  platformFee: parseEther("0.0001"),
+  developerBps: 3000,
+  validatorBps: 1000,
+  contributorBps: 6000,
+  weiPerPoint: parseEther("0.001"),
+  distributorFunding: parseEther("100"),
+};
+
+export type DeployedAddresses = {
+  datanetRegistry: Address;
+  modelRegistry: Address;
+  attributionLedger: Address;
+  epochManager: Address;
+  pointsDistributor: Address;
+};
+
+export type DeployContractsParameters = {
+  walletClient: WalletClient<Transport, Chain | undefined, Account | undefined>;
+  publicClient: PublicClient;
+  params?: Partial<DeployParams>;
+};
+
+export type DeployContractsReturnType = {
+  addresses: DeployedAddresses;
+  /** The block of the first deployment: where an indexer starts. */
+  deploymentBlock: bigint;
+  params: DeployParams & { admin: Address; treasury: Address };
+};
+
+export class DeployContractsError extends BaseError {
+  override name = "DeployContractsError";
+}
+
+/**
+ * Deploys the five protocol contracts and wires them: DatanetRegistry and AttributionLedger learn the
+ * EpochManager (which finalizes their subjects), the ledger pays the validators' share to the
+ * PointsDistributor, and the distributor is funded. Transactions are sent in two pipelined rounds, so
+ * this takes two blocks on a chain with a block time.
+ */
+export async function deployContracts(
+  parameters: DeployContractsParameters,
+): Promise<DeployContractsReturnType> {
+  const { walletClient, publicClient } = parameters;
+  const account = walletClient.account;
+  if (!account) {
+    throw new NonRetryableUserError("deployContracts needs a wallet client with an account.", {
+      hint: "Create the wallet client with `account: privateKeyToAccount(key)`.",
+    });
+  }
+  // The deployer is the protocol admin: it must wire the contracts right after deploying them.
+  const admin = account.address;
+  const params = {
+    ...defaultDeployParams,
+    ...parameters.params,
+    admin,
+    treasury: parameters.params?.treasury ?? admin,
+  };
+  if (params.developerBps + params.validatorBps + params.contributorBps !== 10_000) {
+    throw new NonRetryableUserError("The fee split must add up to 10,000 basis points.", {
+      details: `developer ${params.developerBps} + validators ${params.validatorBps} + contributors ${params.contributorBps}`,
+      hint: "Adjust developerBps, validatorBps and contributorBps.",
+    });
+  }
+  const chain = walletClient.chain ?? null;
+  const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+  const at = (i: number) => getContractAddress({ from: account.address, nonce: BigInt(nonce + i) });
+  const addresses: DeployedAddresses = {
+    datanetRegistry: at(0),
+    modelRegistry: at(1),
+    attributionLedger: at(2),
+    epochManager: at(3),
+    pointsDistributor: at(4),
+  };
+  const fees = {
+    inputRatePer1k: params.inputRatePer1k,
+    outputRatePer1k: params.outputRatePer1k,
+    platformFee: params.platformFee,
+    developerBps: params.developerBps,
+    validatorBps: params.validatorBps,
+    contributorBps: params.contributorBps,
+  };
+  const epochParams = {
+    minStake: params.minStake,
+    validatorsPerSubject: params.validatorsPerSubject,
+    quorum: params.quorum,
+    heartbeatWindowBlocks: params.heartbeatWindowBlocks,
+    agreePoints: params.agreePoints,
+    dissentPenalty: params.dissentPenalty,
+    heartbeatPoints: params.heartbeatPoints,
+  };
+  const common = { account, chain } as const;
+
+  // Round 1: constructors only store addresses, so predicted addresses are safe to pass before deployment.
+  const deployments: Hash[] = [
+    await walletClient.deployContract({
+      ...common,
+      nonce,
+      abi: datanetRegistryAbi,
+      bytecode: datanetRegistryBytecode,
+      args: [admin],
+    }),
+    await walletClient.deployContract({
+      ...common,
+      nonce: nonce + 1,
+      abi: modelRegistryAbi,
+      bytecode: modelRegistryBytecode,
+      args: [addresses.datanetRegistry],
+    }),
+    await walletClient.deployContract({
+      ...common,
+      nonce: nonce + 2,
+      abi: attributionLedgerAbi,
+      bytecode: attributionLedgerBytecode,
+      args: [admin, addresses.datanetRegistry, addresses.modelRegistry, params.treasury, fees],
+    }),
+    await walletClient.deployContract({
+      ...common,
+      nonce: nonce + 3,
+      abi: epochManagerAbi,
+      bytecode: epochManagerBytecode,
+      args: [admin, addresses.datanetRegistry, addresses.attributionLedger, params.epochLength, epochParams],
+    }),
+    await walletClient.deployContract({
+      ...common,
+      nonce: nonce + 4,
+      abi: pointsDistributorAbi,
+      bytecode: pointsDistributorBytecode,
+      args: [admin, addresses.epochManager, params.weiPerPoint],
+    }),
+  ];
+  const receipts = await waitAll(publicClient, deployments, "deployment");
+  const deploymentBlock = receipts[0]!.blockNumber;
+
+  // Round 2: wiring needs the contracts to exist (gas estimation runs them).
+  const wiring: Hash[] = [
+    await walletClient.writeContract({
+      ...common,
+      address: addresses.datanetRegistry,
+      abi: datanetRegistryAbi,
+      functionName: "setEpochManager",
+      args: [addresses.epochManager],
+    }),
+    await walletClient.writeContract({
+      ...common,
+      address: addresses.attributionLedger,
+      abi: attributionLedgerAbi,
+      functionName: "setEpochManager",
+      args: [addresses.epochManager],
+    }),
+    await walletClient.writeContract({
+      ...common,
+      address: addresses.attributionLedger,
+      abi: attributionLedgerAbi,
+      functionName: "setValidatorPool",
+      args: [addresses.pointsDistributor],
+    }),
+  ];
+  if (params.pointsPoster && params.pointsPoster !== admin) {
+    const role = await publicClient.readContract({
+      address: addresses.epochManager,
+      abi: epochManagerAbi,
+      functionName: "POINTS_POSTER_ROLE",
+    });
+    wiring.push(
+      await walletClient.writeContract({
+        ...common,
+        address: addresses.epochManager,
+        abi: epochManagerAbi,
+        functionName: "grantRole",
+        args: [role, params.pointsPoster],
+      }),
+    );
+  }
+  if (params.distributorFunding > 0n) {
+    wiring.push(
+      await walletClient.sendTransaction({
+        ...common,
+        to: addresses.pointsDistributor,
+        value: params.distributorFunding,
+      }),
+    );
+  }
+  await waitAll(publicClient, wiring, "wiring");
+  return { addresses, deploymentBlock, params };
+}
+
+async function waitAll(publicClient: PublicClient, hashes: Hash[], step: string) {
+  const receipts = await Promise.all(hashes.map((hash) => publicClient.waitForTransactionReceipt({ hash })));
+  const failed = receipts.find((r) => r.status !== "success");
+  if (failed) {
+    throw new DeployContractsError(`A contract ${step} transaction reverted.`, {
+      details: `transaction ${failed.transactionHash} in block ${failed.blockNumber}`,
+      hint: "Check the deploy parameters (fee split, epoch length, k and quorum must be > 0).",
+    });
+  }
+  return receipts;
+}

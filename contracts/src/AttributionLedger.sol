@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {IAttributionLedger} from "./interfaces/IAttributionLedger.sol";
+import {IDatanetRegistry} from "./interfaces/IDatanetRegistry.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+
+/// @title AttributionLedger
+/// @notice Records inferences with their data attribution and splits the fee paid in native OPEN.
+///
+///   fee          = (tokensIn * inputRatePer1k + tokensOut * outputRatePer1k) / 1000 + platformFee
+///   platformFee  -> treasury
+///   the rest     -> developer (developerBps), validators (validatorBps, credited to the validator pool,
+///                   i.e. the PointsDistributor) and contributors (the remainder, so bps rounding goes to them)
+///   contributor i gets contributorAmount * weight_i / 1e6; the rounding dust of that split goes to the developer.
+///
+/// Every wei of `fee` is credited to exactly one balance, and balances are pulled with claim().
+contract AttributionLedger is IAttributionLedger, Ownable2Step {
+    struct FeeSchedule {
+        uint128 inputRatePer1k;
+        uint128 outputRatePer1k;
+        uint128 platformFee;
+        uint16 developerBps;
+        uint16 validatorBps;
+        uint16 contributorBps;
+    }
+
+    struct Inference {
+        address payer;
+        uint64 modelId;
+        uint40 recordedAt;
+        InferenceStatus status;
+        uint64 tokensIn;
+        uint64 tokensOut;
+        uint128 fee;
+        bytes32 outputRoot;
+        bytes32 attributionHash;
+    }
+
+    uint256 public constant WEIGHT_TOTAL = 1_000_000;
+    uint256 public constant BPS_TOTAL = 10_000;
+    uint256 public constant MAX_ATTRIBUTION_ENTRIES = 128;
+
+    IDatanetRegistry public immutable datanetRegistry;
+    IModelRegistry public immutable modelRegistry;
+    address public treasury;
+    address public validatorPool;
+    address public epochManager;
+    FeeSchedule private _fees;
+
+    uint256 public inferenceCount;
+    /// @notice Sum of all unclaimed balances; the contract's OPEN balance always equals it.
+    uint256 public totalUnclaimed;
+    mapping(uint256 inferenceId => Inference) private _inferences;
+    mapping(address account => uint256) public claimable;
+
+    event FeeScheduleUpdated(
+        uint128 inputRatePer1k,
+        uint128 outputRatePer1k,
+        uint128 platformFee,
+        uint16 developerBps,
+        uint16 validatorBps,
+        uint16 contributorBps
+    );
+    event TreasurySet(address indexed treasury);
+    event ValidatorPoolSet(address indexed validatorPool);
+    event EpochManagerSet(address indexed epochManager);
+    /// @param attributionHash keccak256(abi.encode(contributionIds, weights)): what a re-check recomputes.
+    /// @param developerAmount the developer's share including the contributor-split rounding dust.
+    /// fee == platformFee + developerAmount + validatorAmount + contributorAmount, exactly.
+    event InferenceRecorded(
+        uint256 indexed inferenceId,
+        uint256 indexed modelId,
+        address indexed payer,
+        address developer,
+        bytes32 outputRoot,
+        bytes32 attributionHash,
+        uint64 tokensIn,
+        uint64 tokensOut,
+        uint256 fee,
+        uint256 platformFee,
+        uint256 developerAmount,
+        uint256 validatorAmount,
+        uint256 contributorAmount,
+        uint256 entryCount
+    );
+    /// @notice One per attribution entry; `amount` is credited to `contributor`.
+    event AttributionRecorded(
+        uint256 indexed inferenceId,
+        uint256 indexed contributionId,
+        address indexed contributor,
+        uint256 datanetId,
+        uint256 modelId,
+        uint256 weight,
+        uint256 amount
+    );
+    /// @param honest true: the re-check agreed with the recorded attribution (Verified); false: Disputed.
+    event InferenceOutcome(
+        uint256 indexed inferenceId, uint256 indexed modelId, InferenceStatus status, bool honest, uint256 epoch
+    );
+    event Claimed(address indexed account, address indexed caller, uint256 amount);
+
+    error ZeroAddress();
+    error NotEpochManager(address caller);
+    error InvalidFeeSplit(uint16 developerBps, uint16 validatorBps, uint16 contributorBps);
+    error EmptyAttribution();
+    error TooManyEntries(uint256 count, uint256 max);
+    error LengthMismatch(uint256 contributionIds, uint256 weights);
+    error ContributionIdsNotAscending(uint256 index);
+    error ZeroWeight(uint256 index);
+    error WeightsDoNotSum(uint256 sum, uint256 expected);
+    error InvalidOutputRoot();
+    error WrongFee(uint256 expected, uint256 paid);
+    error InferenceNotFound(uint256 inferenceId);
+    error NothingToClaim(address account);
+
+    constructor(
+        address admin,
+        IDatanetRegistry datanetRegistry_,
+        IModelRegistry modelRegistry_,
+        address treasury_,
+        FeeSchedule memory fees
+    ) Ownable(admin) {
+        if (address(datanetRegistry_) == address(0) || address(modelRegistry_) == address(0)) revert ZeroAddress();
+        if (treasury_ == address(0)) revert ZeroAddress();
+        datanetRegistry = datanetRegistry_;
+        modelRegistry = modelRegistry_;
+        treasury = treasury_;
+        validatorPool = treasury_;
+        emit TreasurySet(treasury_);
+        emit ValidatorPoolSet(treasury_);
+        _setFeeSchedule(fees);
+    }
+
+    // ---- admin ----
+
+    function setFeeSchedule(FeeSchedule calldata fees) external onlyOwner {
+        _setFeeSchedule(fees);
+    }
+
+    function _setFeeSchedule(FeeSchedule memory fees) private {
+        if (uint256(fees.developerBps) + fees.validatorBps + fees.contributorBps != BPS_TOTAL) {
+            revert InvalidFeeSplit(fees.developerBps, fees.validatorBps, fees.contributorBps);
+        }
+        _fees = fees;
+        emit FeeScheduleUpdated(
+            fees.inputRatePer1k,
+            fees.outputRatePer1k,
+            fees.platformFee,
+            fees.developerBps,
+            fees.validatorBps,
+            fees.contributorBps
+        );
+    }
+
+    function setTreasury(address treasury_) external onlyOwner {
+        if (treasury_ == address(0)) revert ZeroAddress();
+        treasury = treasury_;
+        emit TreasurySet(treasury_);
+    }
+
+    function setValidatorPool(address validatorPool_) external onlyOwner {
+        if (validatorPool_ == address(0)) revert ZeroAddress();
+        validatorPool = validatorPool_;
+        emit ValidatorPoolSet(validatorPool_);
+    }
+
+    function setEpochManager(address epochManager_) external onlyOwner {
+        if (epochManager_ == address(0)) revert ZeroAddress();
+        epochManager = epochManager_;
+        emit EpochManagerSet(epochManager_);
+    }
+
+    // ---- inferences ----
+
+    /// @notice The exact msg.value recordInference expects for these token counts.
+    function quoteFee(uint64 tokensIn, uint64 tokensOut) public view returns (uint256) {
+        FeeSchedule memory f = _fees;
+        return (uint256(tokensIn) * f.inputRatePer1k + uint256(tokensOut) * f.outputRatePer1k) / 1000 + f.platformFee;
+    }
+
+    /// @notice Records an inference and credits every party its share of msg.value (which must equal quoteFee).
+    /// @param contributionIds Accepted contributions from the model's Datanets, strictly ascending.
+    /// @param weights parts per million, each > 0, summing to exactly 1,000,000.
+    function recordInference(
+        uint256 modelId,
+        bytes32 outputRoot,
+        uint64 tokensIn,
+        uint64 tokensOut,
+        uint256[] calldata contributionIds,
+        uint256[] calldata weights
+    ) external payable returns (uint256 inferenceId) {
+        if (outputRoot == bytes32(0)) revert InvalidOutputRoot();
+        uint256 n = contributionIds.length;
+        if (n == 0) revert EmptyAttribution();
+        if (n > MAX_ATTRIBUTION_ENTRIES) revert TooManyEntries(n, MAX_ATTRIBUTION_ENTRIES);
+        if (weights.length != n) revert LengthMismatch(n, weights.length);
+        {
+            uint256 sum;
+            uint256 previous;
+            for (uint256 i; i < n; ++i) {
+                // Ascending ids make duplicates impossible at O(n).
+                if (i > 0 && contributionIds[i] <= previous) revert ContributionIdsNotAscending(i);
+                previous = contributionIds[i];
+                if (weights[i] == 0) revert ZeroWeight(i);
+                sum += weights[i];
+            }
+            if (sum != WEIGHT_TOTAL) revert WeightsDoNotSum(sum, WEIGHT_TOTAL);
+        }
+        uint256 fee = quoteFee(tokensIn, tokensOut);
+        if (msg.value != fee) revert WrongFee(fee, msg.value);
+
+        address developer = modelRegistry.modelDeveloper(modelId);
+        (address[] memory contributors, uint256[] memory datanetIds) =
+            datanetRegistry.acceptedContributions(contributionIds);
+        modelRegistry.requireTrainedOn(modelId, datanetIds);
+
+        inferenceId = ++inferenceCount;
+        uint256 contributorAmount = _split(inferenceId, modelId, fee, developer, contributionIds, weights, contributors, datanetIds);
+
+        _inferences[inferenceId] = Inference({
+            payer: msg.sender,
+            modelId: uint64(modelId),
+            recordedAt: uint40(block.timestamp),
+            status: InferenceStatus.Recorded,
+            tokensIn: tokensIn,
+            tokensOut: tokensOut,
+            fee: uint128(fee),
+            outputRoot: outputRoot,
+            attributionHash: keccak256(abi.encode(contributionIds, weights))
+        });
+        _emitRecorded(inferenceId, modelId, developer, fee, contributorAmount, n);
+    }
+
+    /// @dev Credits every share; returns what contributors got in total (without the dust).
+    function _split(
+        uint256 inferenceId,
+        uint256 modelId,
+        uint256 fee,
+        address developer,
+        uint256[] calldata contributionIds,
+        uint256[] calldata weights,
+        address[] memory contributors,
+        uint256[] memory datanetIds
+    ) private returns (uint256 paidToContributors) {
+        FeeSchedule memory f = _fees;
+        uint256 platform = f.platformFee;
+        uint256 tokenCharge = fee - platform;
+        uint256 toDeveloper = tokenCharge * f.developerBps / BPS_TOTAL;
+        uint256 toValidators = tokenCharge * f.validatorBps / BPS_TOTAL;
+        uint256 toContributors = tokenCharge - toDeveloper - toValidators;
+        for (uint256 i; i < contributors.length; ++i) {
+            uint256 amount = toContributors * weights[i] / WEIGHT_TOTAL;
+            paidToContributors += amount;
+            if (amount != 0) claimable[contributors[i]] += amount;
+            emit AttributionRecorded(
+                inferenceId, contributionIds[i], contributors[i], datanetIds[i], modelId, weights[i], amount
+            );
+        }
+        toDeveloper += toContributors - paidToContributors;
+        if (platform != 0) claimable[treasury] += platform;
+        if (toDeveloper != 0) claimable[developer] += toDeveloper;
+        if (toValidators != 0) claimable[validatorPool] += toValidators;
+        totalUnclaimed += fee;
+    }
+
+    function _emitRecorded(
+        uint256 inferenceId,
+        uint256 modelId,
+        address developer,
+        uint256 fee,
+        uint256 paidToContributors,
+        uint256 n
+    ) private {
+        Inference storage inf = _inferences[inferenceId];
+        FeeSchedule memory f = _fees;
+        uint256 platform = f.platformFee;
+        uint256 toValidators = (fee - platform) * f.validatorBps / BPS_TOTAL;
+        emit InferenceRecorded(
+            inferenceId,
+            modelId,
+            msg.sender,
+            developer,
+            inf.outputRoot,
+            inf.attributionHash,
+            inf.tokensIn,
+            inf.tokensOut,
+            fee,
+            platform,
+            fee - platform - toValidators - paidToContributors,
+            toValidators,
+            paidToContributors,
+            n
+        );
+    }
+
+    /// @inheritdoc IAttributionLedger
+    function setInferenceOutcome(uint256 inferenceId, bool honest, uint256 epoch) external returns (bool applied) {
+        if (msg.sender != epochManager) revert NotEpochManager(msg.sender);
+        Inference storage inf = _inferences[inferenceId];
+        if (inf.status == InferenceStatus.None) revert InferenceNotFound(inferenceId);
+        if (inf.status != InferenceStatus.Recorded) return false;
+        InferenceStatus status = honest ? InferenceStatus.Verified : InferenceStatus.Disputed;
+        inf.status = status;
+        emit InferenceOutcome(inferenceId, inf.modelId, status, honest, epoch);
+        return true;
+    }
+
+    // ---- payouts ----
+
+    /// @notice Pays the caller everything credited to it.
+    function claim() external returns (uint256 amount) {
+        return _claim(msg.sender);
+    }
+
+    /// @notice Pays `account` what is credited to it (anyone may trigger it; the money only goes to `account`).
+    function claimFor(address account) external returns (uint256 amount) {
+        return _claim(account);
+    }
+
+    function _claim(address account) private returns (uint256 amount) {
+        amount = claimable[account];
+        if (amount == 0) revert NothingToClaim(account);
+        claimable[account] = 0;
+        totalUnclaimed -= amount;
+        emit Claimed(account, msg.sender, amount);
+        Address.sendValue(payable(account), amount);
+    }
+
+    // ---- views ----
+
+    function feeSchedule() external view returns (FeeSchedule memory) {
+        return _fees;
+    }
+
+    function getInference(uint256 inferenceId) external view returns (Inference memory) {
+        Inference memory inf = _inferences[inferenceId];
+        if (inf.status == InferenceStatus.None) revert InferenceNotFound(inferenceId);
+        return inf;
+    }
+
+    function inferenceStatus(uint256 inferenceId) external view returns (InferenceStatus) {
+        return _inferences[inferenceId].status;
+    }
+}
