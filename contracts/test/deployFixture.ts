@@ -1,4 +1,14 @@
-import { type Address, getContract, type Hash } from "viem";
+import {
+  type Abi,
+  type Address,
+  ContractFunctionRevertedError,
+  createWalletClient,
+  decodeErrorResult,
+  getContract,
+  type Hash,
+  http,
+  BaseError as ViemBaseError,
+} from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { startTestChain, type TestChain } from "../../test/harness/anvil.ts";
 import {
@@ -19,6 +29,9 @@ export type ContractsFixture = TestChain &
   DeployContractsReturnType & {
     admin: PrivateKeyAccount;
     contracts(account?: PrivateKeyAccount): ReturnType<typeof handles>;
+    /** Mines until the latest block is the first block of `epoch`, so the next transaction lands inside it. */
+    mineToEpoch(epoch: bigint): Promise<void>;
+    currentEpoch(): Promise<bigint>;
     /** Waits for a transaction and throws if it reverted. */
     confirm(
       hash: Promise<Hash> | Hash,
@@ -30,7 +43,13 @@ function handles(
   addresses: DeployContractsReturnType["addresses"],
   account: PrivateKeyAccount,
 ) {
-  const client = { public: chain.publicClient, wallet: chain.walletClient(account) };
+  // Typed with its chain and account, so writes need neither argument.
+  const wallet = createWalletClient({
+    chain: chain.chain,
+    transport: http(chain.rpcUrl, { retryCount: 0 }),
+    account,
+  });
+  const client = { public: chain.publicClient, wallet };
   return {
     datanetRegistry: getContract({ address: addresses.datanetRegistry, abi: datanetRegistryAbi, client }),
     modelRegistry: getContract({ address: addresses.modelRegistry, abi: modelRegistryAbi, client }),
@@ -52,6 +71,15 @@ export async function startContractsFixture(params: Partial<DeployParams> = {}):
   const chain = await startTestChain();
   try {
     const admin = chain.accounts[0]!;
+    let genesisBlock: bigint | undefined;
+    const genesis = async () => {
+      genesisBlock ??= await chain.publicClient.readContract({
+        address: deployed.addresses.epochManager,
+        abi: epochManagerAbi,
+        functionName: "genesisBlock",
+      });
+      return genesisBlock;
+    };
     const deployed = await deployContracts({
       walletClient: chain.walletClient(admin),
       publicClient: chain.publicClient,
@@ -62,6 +90,15 @@ export async function startContractsFixture(params: Partial<DeployParams> = {}):
       ...deployed,
       admin,
       contracts: (account = admin) => handles(chain, deployed.addresses, account),
+      async mineToEpoch(epoch) {
+        const start = deployed.params.epochLength * epoch + (await genesis());
+        const latest = await chain.publicClient.getBlockNumber();
+        if (latest < start) await chain.mine(Number(start - latest));
+      },
+      async currentEpoch() {
+        const latest = await chain.publicClient.getBlockNumber();
+        return (latest - (await genesis())) / deployed.params.epochLength;
+      },
       async confirm(hash) {
         const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: await hash });
         if (receipt.status !== "success") throw new Error(`transaction ${receipt.transactionHash} reverted`);
@@ -76,6 +113,38 @@ export async function startContractsFixture(params: Partial<DeployParams> = {}):
 
 export function randomRoot(): Hash {
   return `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`;
+}
+
+/** Every protocol error, so a revert bubbling up from a nested call decodes too. */
+export const protocolErrorsAbi = [
+  ...datanetRegistryAbi,
+  ...modelRegistryAbi,
+  ...attributionLedgerAbi,
+  ...epochManagerAbi,
+  ...pointsDistributorAbi,
+].filter((item) => item.type === "error") as Abi;
+
+/**
+ * Awaits a call expected to revert and returns the decoded custom error; fails the test when it succeeds
+ * or reverts without a protocol error.
+ */
+export async function revertOf(
+  call: Promise<unknown>,
+): Promise<{ errorName: string; args: readonly unknown[] }> {
+  try {
+    await call;
+  } catch (error) {
+    const reverted =
+      error instanceof ViemBaseError
+        ? error.walk((e) => e instanceof ContractFunctionRevertedError)
+        : undefined;
+    if (reverted instanceof ContractFunctionRevertedError && reverted.raw) {
+      const decoded = decodeErrorResult({ abi: protocolErrorsAbi, data: reverted.raw });
+      return { errorName: decoded.errorName, args: (decoded.args ?? []) as readonly unknown[] };
+    }
+    throw error;
+  }
+  throw new Error("expected the call to revert, but it succeeded");
 }
 
 export type { Address };
