@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { BaseError } from "../../config/errors/BaseError.ts";
+import { buildAttributionIndex } from "./buildAttributionIndex.ts";
+import { createAttributionEngine, loadAttributionEngine } from "./createAttributionEngine.ts";
+import { attributionResultToJson } from "./encodeAttributionResult.ts";
+import { readContributionFolder } from "./readContributionFolder.ts";
+import { tokenizerById } from "./tokenizerById.ts";
+
+const USAGE = `Proof of Attribution: index a folder of contributions, then trace a model output back to them.
+
+Usage:
+  node node/attribution/attributeCli.ts index <folder> <indexFile> [--tokenizer cl100k_base|utf8-bytes]
+  node node/attribution/attributeCli.ts trace <indexFile> <outputTextFile> [--min-span N] [--max-entries N]
+
+index   Each file in <folder> is one contribution (.jsonl files: one document per line, their string
+        values; others: the whole file). Its id is the file name's leading digits (12.txt), else its rank.
+trace   Prints the attribution as JSON: entries (contributionId, weightPpm summing to 1,000,000),
+        the spans found verbatim in the corpus, and resultRoot.
+`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(code);
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`${name} must be a positive integer, got "${value}".`, 2);
+  return n;
+}
+
+function main(argv: string[]): void {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        tokenizer: { type: "string", default: "cl100k_base" },
+        "min-span": { type: "string" },
+        "max-entries": { type: "string" },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  const [command, a, b] = positionals;
+  if (values.help || command === undefined || command === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === "index") {
+    if (!a || !b || positionals.length !== 3) fail(`index needs <folder> <indexFile>.\n\n${USAGE}`, 2);
+    const started = performance.now();
+    const contributions = readContributionFolder(a);
+    const tokenizer = tokenizerById(values.tokenizer);
+    const engine = createAttributionEngine({
+      index: buildAttributionIndex({ contributions, tokenizer }),
+      tokenizer,
+    });
+    engine.save(b);
+    const shard = engine.index.shards[0];
+    console.log(
+      JSON.stringify({
+        indexFile: b,
+        tokenizer: tokenizer.id,
+        contributions: contributions.length,
+        documents: shard?.docContributions.length ?? 0,
+        tokens: engine.index.tokenCount,
+        ms: Math.round(performance.now() - started),
+      }),
+    );
+    return;
+  }
+  if (command === "trace") {
+    if (!a || !b || positionals.length !== 3)
+      fail(`trace needs <indexFile> <outputTextFile>.\n\n${USAGE}`, 2);
+    const options = {
+      ...(values["min-span"] ? { minSpanLength: positiveInt(values["min-span"], "--min-span")! } : {}),
+      ...(values["max-entries"] ? { maxEntries: positiveInt(values["max-entries"], "--max-entries")! } : {}),
+    };
+    const engine = loadAttributionEngine(a, options);
+    let text: string;
+    try {
+      text = readFileSync(b, "utf8");
+    } catch (error) {
+      fail(`cannot read output file ${b}: ${(error as Error).message}`);
+    }
+    const tokens = engine.tokenizer.encode(text);
+    const result = engine.attribute(tokens);
+    const json = attributionResultToJson(result) as { spans: { start: number; length: number }[] };
+    const spans = json.spans.map((s) => ({
+      ...s,
+      text: engine.tokenizer.decode(tokens.subarray(s.start, s.start + s.length)),
+    }));
+    console.log(JSON.stringify({ ...json, spans }, null, 2));
+    return;
+  }
+  fail(`unknown command "${command}".\n\n${USAGE}`, 2);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof BaseError) fail(error.message);
+  throw error;
+}

@@ -1,0 +1,113 @@
+import { CorpusFormatError } from "./attributionErrors.ts";
+import type { Tokenizer } from "./tokenizer.ts";
+
+/** One accepted contribution of a Datanet, as its bytes (or already-decoded text) and its declared format. */
+export type ContributionInput = {
+  /** The on-chain uint256 id. The engine uses bigint everywhere and decimal strings in JSON. */
+  contributionId: bigint;
+  format: "text" | "jsonl";
+  content: string | Uint8Array;
+};
+
+/**
+ * A batch of contributions as one token array: each document's tokens followed by one separator token
+ * (`tokenizer.vocabSize`). A text contribution is one document; a JSONL contribution is one document per
+ * non-empty line, so spans never run from one record into the next. Documents with no tokens are skipped.
+ */
+export type Corpus = {
+  tokens: Uint32Array;
+  /** docStarts[d] is where document d starts; the last entry is tokens.length. */
+  docStarts: Uint32Array;
+  /** docContributions[d] indexes contributionIds. */
+  docContributions: Uint32Array;
+  /** Distinct contribution ids, ascending. */
+  contributionIds: bigint[];
+};
+
+export type BuildCorpusParameters = {
+  contributions: readonly ContributionInput[];
+  tokenizer: Tokenizer;
+  /** JSONL keys whose string values form the document; default: every string value, depth-first. */
+  jsonlFields?: readonly string[];
+};
+
+const MAX_CORPUS_TOKENS = 0x7fff_fff0;
+
+export function buildCorpus({ contributions, tokenizer, jsonlFields }: BuildCorpusParameters): Corpus {
+  // Ascending id order makes the layout independent of the order the caller happened to list them in.
+  const sorted = [...contributions].sort((a, b) =>
+    a.contributionId < b.contributionId ? -1 : a.contributionId > b.contributionId ? 1 : 0,
+  );
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const docs: Uint32Array[] = [];
+  const docOwner: number[] = [];
+  const contributionIds: bigint[] = [];
+  let total = 0;
+  for (const c of sorted) {
+    if (c.contributionId < 0n || c.contributionId >= 1n << 256n) {
+      throw new CorpusFormatError(c.contributionId, `Contribution id ${c.contributionId} is not a uint256.`);
+    }
+    if (contributionIds.length > 0 && contributionIds[contributionIds.length - 1] === c.contributionId) {
+      throw new CorpusFormatError(c.contributionId, `Contribution ${c.contributionId} is listed twice.`);
+    }
+    contributionIds.push(c.contributionId);
+    const text = typeof c.content === "string" ? c.content : decoder.decode(c.content);
+    const texts = c.format === "jsonl" ? jsonlDocuments(c.contributionId, text, jsonlFields) : [text];
+    for (const t of texts) {
+      const tokens = tokenizer.encode(t);
+      if (tokens.length === 0) continue;
+      total += tokens.length + 1;
+      if (total > MAX_CORPUS_TOKENS) {
+        throw new CorpusFormatError(c.contributionId, "The batch has more than 2^31 tokens.", undefined);
+      }
+      docs.push(tokens);
+      docOwner.push(contributionIds.length - 1);
+    }
+  }
+  const tokens = new Uint32Array(total);
+  const docStarts = new Uint32Array(docs.length + 1);
+  let at = 0;
+  for (let d = 0; d < docs.length; d++) {
+    docStarts[d] = at;
+    tokens.set(docs[d]!, at);
+    at += docs[d]!.length;
+    tokens[at++] = tokenizer.vocabSize;
+  }
+  docStarts[docs.length] = at;
+  return { tokens, docStarts, docContributions: Uint32Array.from(docOwner), contributionIds };
+}
+
+function jsonlDocuments(id: bigint, text: string, fields: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new CorpusFormatError(
+        id,
+        `Contribution ${id} line ${i + 1} is not valid JSON.`,
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+    const parts: string[] = [];
+    collectStrings(value, fields, parts, false);
+    out.push(parts.join("\n"));
+  }
+  return out;
+}
+
+/** String values in document order (JSON.parse keeps key order), optionally only under the named keys. */
+function collectStrings(value: unknown, fields: readonly string[] | undefined, out: string[], keep: boolean) {
+  const take = keep || fields === undefined;
+  if (typeof value === "string") {
+    if (take) out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectStrings(v, fields, out, keep);
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) collectStrings(v, fields, out, keep || !!fields?.includes(k));
+  }
+}

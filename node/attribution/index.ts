@@ -1,0 +1,47 @@
+/**
+ * Proof of Attribution engine: the package entry. Typical use by the worker:
+ *
+ *   const engine = createAttributionEngine({ index: buildAttributionIndex({ contributions, tokenizer }) });
+ *   engine.save(path);                         // later: loadAttributionEngine(path)
+ *   const { entries, spans, resultRoot } = engine.attribute(outputText);
+ *   const verdict = engine.verify({ output, contributionIds, weights });   // an on-chain claim
+ */
+export { type AttributionResult, type AttributionSpan, attributeSpans } from "./attributeSpans.ts";
+export {
+  AttributionInputError,
+  CorpusFormatError,
+  IndexFileError,
+  type IndexFileErrorCode,
+} from "./attributionErrors.ts";
+export { type AttributionOptions, defaultAttributionOptions } from "./attributionOptions.ts";
+export { addContributions, buildAttributionIndex } from "./buildAttributionIndex.ts";
+export { buildCorpus, type ContributionInput, type Corpus } from "./buildCorpus.ts";
+export { buildSuffixArray } from "./buildSuffixArray.ts";
+export {
+  type AttributionEngine,
+  createAttributionEngine,
+  loadAttributionEngine,
+} from "./createAttributionEngine.ts";
+export { type AttributionIndex, createAttributionIndex } from "./createAttributionIndex.ts";
+export { createByteTokenizer } from "./createByteTokenizer.ts";
+export { createTiktokenTokenizer } from "./createTiktokenTokenizer.ts";
+export { detExp, detLog, detSigmoid } from "./deterministicMath.ts";
+export { attributionResultToJson, encodeAttributionResult, resultHash } from "./encodeAttributionResult.ts";
+export { decodeIndex, INDEX_FILE_VERSION, loadIndex, saveIndex } from "./indexFile.ts";
+export type { IndexShard } from "./indexShard.ts";
+export {
+  type ContributedExample,
+  type InfluenceAttributionResult,
+  influenceAttribution,
+} from "./influenceAttribution.ts";
+export { type AttributionEntry, normaliseToPpm, PPM } from "./normaliseToPpm.ts";
+export { encodeEntry, NO_ATTRIBUTION_ROOT, resultRoot } from "./resultRoot.ts";
+export type { Tokenizer } from "./tokenizer.ts";
+export { tokenizerById } from "./tokenizerById.ts";
+export { type LabelledExample, trainLogisticRegression } from "./trainLogisticRegression.ts";
+export {
+  type AttributionClaim,
+  type AttributionVerdict,
+  type VerdictCode,
+  verifyAttribution,
+} from "./verifyAttribution.ts";
