@@ -1,0 +1,252 @@
+import { multiaddr } from "@multiformats/multiaddr";
+import type { Common } from "../config/common/createCommon.ts";
+import { NonRetryableUserError } from "../config/errors/BaseError.ts";
+import type { Hash } from "../contracts/merkle/chunkTree.ts";
+import { chunkContribution } from "./chunks/chunkContribution.ts";
+import type { ChunkMessage } from "./chunks/chunkMessage.ts";
+import type { CommitmentSource } from "./commitments/commitmentSource.ts";
+import { createCommitmentCache } from "./commitments/createCommitmentCache.ts";
+import { createChunkGossip } from "./gossip/createChunkGossip.ts";
+import { chunkScoreThresholds, createChunkScoreParams } from "./gossip/scoreParams.ts";
+import { createP2PHost, type GossipSubInternals, type P2PHost } from "./host/createP2PHost.ts";
+import { createPeerBans } from "./host/createPeerBans.ts";
+import { loadPeerKey } from "./host/loadPeerKey.ts";
+import { defaultP2POptions, type P2POptions } from "./options.ts";
+import { type ChunkStore, type ContributionRecord, createChunkStore } from "./store/createChunkStore.ts";
+import { type BackfillResult, createBackfill } from "./sync/createBackfill.ts";
+import { createPeerPenalties } from "./sync/createPeerPenalties.ts";
+import { createSyncClient } from "./sync/createSyncClient.ts";
+import { createSyncServer } from "./sync/createSyncServer.ts";
+
+export type CreateP2PNodeParameters = {
+  options: Partial<P2POptions> & Pick<P2POptions, "keyPath" | "storePath">;
+  /** The chain, as p2p sees it. The node passes one backed by the indexer or an RPC client. */
+  commitments: CommitmentSource;
+  /** Datanets to subscribe to at start. */
+  datanets?: bigint[];
+};
+
+export type PublishContributionParameters = { datanetId: bigint; bytes: Uint8Array; chunkBytes?: number };
+export type PublishContributionResult = { dataRoot: Hash; count: number; byteSize: number };
+
+export type P2PNode = {
+  peerId: string;
+  /** Addresses other nodes can dial (with /p2p/<peerId>). */
+  multiaddrs(): string[];
+  /** Chunks a contribution, stores it and gossips every chunk. Commit `dataRoot` on-chain for peers to accept. */
+  publish(parameters: PublishContributionParameters): Promise<PublishContributionResult>;
+  subscribe(datanetId: bigint): void;
+  unsubscribe(datanetId: bigint): void;
+  /** The contribution's bytes: from the store, else backfilled from peers; undefined if it cannot be completed. */
+  getContribution(dataRoot: Hash): Promise<Uint8Array | undefined>;
+  /** Called once per contribution when its last chunk is stored (gossip, pending re-check or sync). */
+  onContributionComplete(listener: (record: ContributionRecord) => void): () => void;
+  backfill(dataRoot: Hash): Promise<BackfillResult>;
+  /** Runs the "what is missing" sweep now (it also runs on peer connect and every sweepIntervalMs). */
+  sweep(): Promise<void>;
+  dial(address: string): Promise<void>;
+  peerScore(peerId: string): number;
+  isBanned(peerId: string): boolean;
+  connectedPeers(): string[];
+  store: ChunkStore;
+  /** The libp2p node, for wiring and tests; p2p's own behaviour never needs callers to touch it. */
+  host: P2PHost;
+  stop(): Promise<void>;
+};
+
+/**
+ * The p2p subsystem: libp2p host + chunk gossip + LevelDB store + sync/backfill, wired together.
+ * Stopping it (or `common.shutdown.kill()`) closes the host first, then the store.
+ */
+export async function createP2PNode(common: Common, parameters: CreateP2PNodeParameters): Promise<P2PNode> {
+  const options: P2POptions = { ...defaultP2POptions, ...parameters.options };
+  if (options.chunkBytes > options.maxChunkBytes) {
+    throw new NonRetryableUserError(`p2p.chunkBytes (${options.chunkBytes}) exceeds p2p.maxChunkBytes.`, {
+      hint: "Publish with chunks no larger than what peers accept.",
+    });
+  }
+  const log = common.logger.child({ module: "p2p" });
+  const privateKey = await loadPeerKey(common, options.keyPath);
+  const store = await createChunkStore(common, { path: options.storePath });
+  const bans = createPeerBans();
+  const penalties = createPeerPenalties({ halfLifeMs: 5 * 60_000 });
+  let host: P2PHost;
+  try {
+    host = await createP2PHost(common, {
+      privateKey,
+      options,
+      bans,
+      scoreParams: createChunkScoreParams({
+        appSpecificScore: penalties.score,
+        ipColocationWhitelist: options.ipColocationWhitelist,
+      }),
+      scoreThresholds: chunkScoreThresholds,
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const pubsub = host.services.pubsub as GossipSubInternals;
+  const commitments = createCommitmentCache(parameters.commitments, options.commitmentCacheSize);
+
+  const peersGauge = common.metrics.gauge("p2p_peers", "Connected libp2p peers");
+  const stored = common.metrics.counter(
+    "p2p_stored_chunks_total",
+    "Chunks newly written to the store, by source",
+    ["source"],
+  );
+  const storedBytes = common.metrics.counter(
+    "p2p_stored_bytes_total",
+    "Chunk bytes newly written to the store",
+  );
+  const published = common.metrics.counter("p2p_published_bytes_total", "Chunk bytes published by this node");
+  const disconnects = common.metrics.counter("p2p_disconnects_total", "Peers disconnected for misbehaviour", [
+    "reason",
+  ]);
+  const completeTotal = common.metrics.counter("p2p_contributions_complete_total", "Contributions completed");
+
+  const listeners = new Set<(record: ContributionRecord) => void>();
+  async function storeChunk(message: ChunkMessage, source: string): Promise<void> {
+    try {
+      const result = await store.putChunk(message);
+      if (!result.added) return;
+      stored.inc({ source });
+      storedBytes.inc(message.bytes.length);
+      if (result.complete) {
+        completeTotal.inc();
+        log.debug({
+          msg: "Contribution complete",
+          dataRoot: result.record.dataRoot,
+          chunks: result.record.count,
+        });
+        for (const l of listeners) l(result.record);
+      }
+    } catch (error) {
+      log.error({ msg: "Storing a chunk failed", error, index: message.index });
+    }
+  }
+
+  function checkPeer(peerId: string, reason: string) {
+    if (bans.isBanned(peerId)) return;
+    const score = pubsub.getScore(peerId);
+    if (score >= options.disconnectScoreThreshold) return;
+    bans.ban(peerId, options.banDurationMs);
+    disconnects.inc({ reason });
+    log.warn({ msg: "Disconnecting misbehaving peer", peer: peerId, score, reason });
+    const peer = host.getPeers().find((p) => p.toString() === peerId);
+    if (peer) void host.hangUp(peer).catch(() => undefined);
+  }
+
+  const gossip = createChunkGossip(common, {
+    host,
+    commitments,
+    options,
+    onValidChunk: (message) => void storeChunk(message, "gossip"),
+    onReject: (peer) => checkPeer(peer.toString(), "gossip_score"),
+  });
+  const client = createSyncClient(common, { host, penalties, options });
+  const server = await createSyncServer(common, { host, store, options });
+  const backfill = createBackfill(common, {
+    host,
+    store,
+    client,
+    commitments,
+    source: parameters.commitments,
+    subscribed: gossip.subscribed,
+    onChunk: (message) => storeChunk(message, "sync"),
+    options,
+  });
+
+  const unsubscribeCommitments = parameters.commitments.onCommitment?.((commitment) => {
+    commitments.remember(commitment);
+    if (commitment.status === "Rejected") {
+      void store.pruneContribution(commitment.dataRoot).then((pruned) => {
+        if (pruned) log.info({ msg: "Pruned rejected contribution", dataRoot: commitment.dataRoot });
+      });
+      return;
+    }
+    void gossip.recheck(commitment.dataRoot);
+    if (gossip.subscribed().includes(commitment.datanetId)) backfill.schedule(commitment.dataRoot);
+  });
+
+  let sweepSoon: NodeJS.Timeout | undefined;
+  const onPeersChanged = () => {
+    peersGauge.set(host.getPeers().length);
+  };
+  const onConnect = () => {
+    onPeersChanged();
+    // A new peer may hold what we missed while offline; coalesce a burst of connects into one sweep.
+    clearTimeout(sweepSoon);
+    sweepSoon = setTimeout(() => void backfill.sweep(), 1_000);
+    sweepSoon.unref();
+  };
+  host.addEventListener("peer:connect", onConnect);
+  host.addEventListener("peer:disconnect", onPeersChanged);
+  const onHeartbeat = () => {
+    for (const peer of host.getPeers()) checkPeer(peer.toString(), "heartbeat_score");
+  };
+  pubsub.addEventListener("gossipsub:heartbeat", onHeartbeat);
+
+  for (const datanetId of parameters.datanets ?? []) gossip.subscribe(datanetId);
+  log.info({
+    msg: "P2P node started",
+    peerId: host.peerId.toString(),
+    addresses: host.getMultiaddrs().map(String),
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearTimeout(sweepSoon);
+      unsubscribeCommitments?.();
+      backfill.stop();
+      gossip.stop();
+      host.removeEventListener("peer:connect", onConnect);
+      host.removeEventListener("peer:disconnect", onPeersChanged);
+      pubsub.removeEventListener("gossipsub:heartbeat", onHeartbeat);
+      await server.stop().catch(() => undefined);
+      await host.stop();
+      await store.close();
+    })();
+    return stopping;
+  };
+  common.shutdown.add("p2p", stop);
+
+  return {
+    peerId: host.peerId.toString(),
+    multiaddrs: () => host.getMultiaddrs().map(String),
+    async publish({ datanetId, bytes, chunkBytes }) {
+      const chunked = chunkContribution({ datanetId, bytes, chunkBytes: chunkBytes ?? options.chunkBytes });
+      gossip.subscribe(datanetId);
+      for (const message of chunked.messages) {
+        await storeChunk(message, "local");
+        await gossip.publish(message);
+        published.inc(message.bytes.length);
+      }
+      return { dataRoot: chunked.dataRoot, count: chunked.count, byteSize: chunked.byteSize };
+    },
+    subscribe: gossip.subscribe,
+    unsubscribe: gossip.unsubscribe,
+    async getContribution(dataRoot) {
+      const local = await store.readContribution(dataRoot);
+      if (local) return local;
+      await backfill.backfill(dataRoot);
+      return store.readContribution(dataRoot);
+    },
+    onContributionComplete(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    backfill: (dataRoot) => backfill.backfill(dataRoot),
+    sweep: () => backfill.sweep(),
+    async dial(address) {
+      await host.dial(multiaddr(address));
+    },
+    peerScore: (peerId) => pubsub.getScore(peerId),
+    isBanned: (peerId) => bans.isBanned(peerId),
+    connectedPeers: () => host.getPeers().map(String),
+    store,
+    host,
+    stop,
+  };
+}
