@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Common } from "../../config/common/createCommon.ts";
+
+/** A readiness check: `ok` false keeps /ready at 503, with `reason` in the body for the operator. */
+export type ReadinessCheck = () =>
+  | { ok: boolean; reason?: string }
+  | Promise<{ ok: boolean; reason?: string }>;
+
+export type NodeHttpServerOptions = {
+  host: string;
+  port: number;
+  /** Named checks that must all pass for /ready (synced, peered, …). */
+  readiness: Record<string, ReadinessCheck>;
+  /** The /status document: heads, lag, peers, epoch, points. */
+  status: () => unknown | Promise<unknown>;
+};
+
+export type NodeHttpServer = { url: string; port: number; close(): Promise<void> };
+
+function json(res: ServerResponse, code: number, body: unknown) {
+  res.writeHead(code, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+}
+
+/**
+ * The node's operational HTTP endpoints: `/health` (the process is alive and serving), `/ready` (every
+ * readiness check passes, else 503 with the failing reasons), `/status` (JSON), `/metrics` (Prometheus).
+ * Read-only, no request bodies: safe to expose to a load balancer.
+ */
+export async function createNodeHttpServer(
+  common: Common,
+  options: NodeHttpServerOptions,
+): Promise<NodeHttpServer> {
+  const { logger, metrics, shutdown } = common;
+  const requests = metrics.counter("http_requests_total", "Requests to the node's HTTP server", [
+    "route",
+    "code",
+  ]);
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return "405";
+    }
+    switch (path) {
+      case "/health":
+        json(res, shutdown.isShuttingDown() ? 503 : 200, {
+          status: shutdown.isShuttingDown() ? "stopping" : "ok",
+        });
+        return String(res.statusCode);
+      case "/ready": {
+        const results = await Promise.all(
+          Object.entries(options.readiness).map(async ([name, check]) => {
+            try {
+              return [name, await check()] as const;
+            } catch (error) {
+              return [name, { ok: false, reason: (error as Error).message }] as const;
+            }
+          }),
+        );
+        const failing = results.filter(([, r]) => !r.ok);
+        const ok = failing.length === 0 && !shutdown.isShuttingDown();
+        json(res, ok ? 200 : 503, {
+          ready: ok,
+          checks: Object.fromEntries(results.map(([n, r]) => [n, r.ok ? "ok" : (r.reason ?? "not ready")])),
+        });
+        return String(res.statusCode);
+      }
+      case "/status":
+        json(res, 200, await options.status());
+        return "200";
+      case "/metrics":
+        res.writeHead(200, { "content-type": metrics.registry.contentType });
+        res.end(await metrics.render());
+        return "200";
+      default:
+        json(res, 404, { error: `No route ${path}. Routes: /health, /ready, /status, /metrics.` });
+        return "404";
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res)
+      .then((code) =>
+        requests.inc({ route: new URL(req.url ?? "/", "http://x").pathname.slice(0, 32), code }),
+      )
+      .catch((error) => {
+        logger.error({ msg: "HTTP handler failed", error, url: req.url });
+        if (!res.headersSent) json(res, 500, { error: "internal error" });
+        else res.end();
+      });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  shutdown.add("http server", close);
+  logger.info({ msg: "Node HTTP server listening", url });
+  return { url, port, close };
+}
