@@ -1,0 +1,46 @@
+import { createConfig } from "ponder";
+import { loadConfig, requireConfig } from "../config/loadConfig.ts";
+import {
+  attributionLedgerAbi,
+  datanetRegistryAbi,
+  epochManagerAbi,
+  modelRegistryAbi,
+  pointsDistributorAbi,
+} from "../contracts/generated/index.ts";
+
+/**
+ * The indexer reads the sidecar's one configuration (config/loadConfig.ts: OLNODE__* env, OLNODE_CONFIG file,
+ * DATABASE_URL, the deployment file) — there is no second config. The schema names come from
+ * `ponder start --schema/--views-schema`, which startIndexer.ts derives from `database.*`.
+ */
+const config = loadConfig();
+const contracts = config.contracts;
+const need = (key: keyof typeof contracts & string, why = "to index the protocol contracts") =>
+  requireConfig(config, `contracts.${key}`, contracts[key] as `0x${string}` | undefined, why);
+
+const startBlock = contracts.startBlock;
+const chain = "openledger" as const;
+
+export default createConfig({
+  database: {
+    kind: "postgres",
+    connectionString: requireConfig(config, "database.url", config.database.url, "by the indexer"),
+    // Two cores and one shared Postgres: a small pool leaves connections for the node and the worker.
+    poolConfig: { max: 10 },
+  },
+  chains: {
+    openledger: {
+      id: config.chain.chainId,
+      rpc: config.chain.l2RpcUrl,
+      ...(/^wss?:/.test(config.chain.l2RpcUrl) ? { ws: config.chain.l2RpcUrl } : {}),
+      pollingInterval: config.chain.pollingIntervalMs,
+    },
+  },
+  contracts: {
+    DatanetRegistry: { chain, abi: datanetRegistryAbi, address: need("datanetRegistry"), startBlock },
+    ModelRegistry: { chain, abi: modelRegistryAbi, address: need("modelRegistry"), startBlock },
+    AttributionLedger: { chain, abi: attributionLedgerAbi, address: need("attributionLedger"), startBlock },
+    EpochManager: { chain, abi: epochManagerAbi, address: need("epochManager"), startBlock },
+    PointsDistributor: { chain, abi: pointsDistributorAbi, address: need("pointsDistributor"), startBlock },
+  },
+});

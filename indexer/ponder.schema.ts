@@ -1,0 +1,436 @@
+import { index, onchainTable, primaryKey, relations } from "ponder";
+
+/**
+ * The index of every attribution-related event. Rows that are one event each use Ponder's `event.id` as key:
+ * it sorts in chain order, so it doubles as the cursor of every paginated list. Aggregates (counts, bytes,
+ * earnings, points) are maintained by the handlers so the API never sums at query time.
+ */
+
+/** Singleton (id = "protocol"): protocol-wide totals and the ledger's payout addresses. */
+export const protocol = onchainTable("protocol", (t) => ({
+  id: t.text().primaryKey(),
+  datanetCount: t.integer().notNull(),
+  contributionCount: t.integer().notNull(),
+  acceptedBytes: t.bigint().notNull(),
+  modelCount: t.integer().notNull(),
+  inferenceCount: t.integer().notNull(),
+  totalFees: t.bigint().notNull(),
+  totalContributorAmount: t.bigint().notNull(),
+  workerCount: t.integer().notNull(),
+  treasury: t.hex(),
+  validatorPool: t.hex(),
+}));
+
+export const datanet = onchainTable(
+  "datanet",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    owner: t.hex().notNull(),
+    name: t.text().notNull(),
+    metadataURI: t.text().notNull(),
+    format: t.text().notNull(),
+    maxChunkBytes: t.integer().notNull(),
+    maxBytesPerDay: t.bigint().notNull(),
+    maxContributionsPerDay: t.integer().notNull(),
+    contributionCount: t.integer().notNull(),
+    pendingCount: t.integer().notNull(),
+    acceptedCount: t.integer().notNull(),
+    rejectedCount: t.integer().notNull(),
+    submittedBytes: t.bigint().notNull(),
+    acceptedBytes: t.bigint().notNull(),
+    /** Sum of the contributor payouts attributed to this Datanet's contributions. */
+    attributedAmount: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdAt: t.bigint().notNull(),
+    createdTx: t.hex().notNull(),
+  }),
+  (t) => ({ ownerIdx: index().on(t.owner) }),
+);
+
+export const contribution = onchainTable(
+  "contribution",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    datanetId: t.bigint().notNull(),
+    contributor: t.hex().notNull(),
+    /** Merkle root over the contribution's chunk hashes (contracts/merkle/chunkTree.ts). */
+    dataRoot: t.hex().notNull(),
+    byteSize: t.bigint().notNull(),
+    chunkCount: t.integer().notNull(),
+    license: t.text().notNull(),
+    metadataURI: t.text().notNull(),
+    day: t.bigint().notNull(),
+    status: t.text().$type<ContributionStatus>().notNull(),
+    finalizedByOwner: t.boolean(),
+    finalizedEpoch: t.bigint(),
+    attestationCount: t.integer().notNull(),
+    /** Inferences that cited it, the sum of their weights (ppm) and of what it earned its contributor. */
+    attributionCount: t.integer().notNull(),
+    attributedWeight: t.bigint().notNull(),
+    attributedAmount: t.bigint().notNull(),
+    submittedBlock: t.bigint().notNull(),
+    submittedAt: t.bigint().notNull(),
+    submittedTx: t.hex().notNull(),
+  }),
+  (t) => ({
+    datanetIdx: index().on(t.datanetId, t.id),
+    contributorIdx: index().on(t.contributor, t.id),
+    dataRootIdx: index().on(t.dataRoot),
+  }),
+);
+
+/** Every status a contribution went through: Pending at submission, then each finalization or override. */
+export const contributionStatusChange = onchainTable(
+  "contribution_status_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    contributionId: t.bigint().notNull(),
+    status: t.text().$type<ContributionStatus>().notNull(),
+    previousStatus: t.text().$type<ContributionStatus>(),
+    byOwner: t.boolean().notNull(),
+    epoch: t.bigint(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (t) => ({ contributionIdx: index().on(t.contributionId, t.id) }),
+);
+
+export const model = onchainTable(
+  "model",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    developer: t.hex().notNull(),
+    baseModelHash: t.hex().notNull(),
+    adapterHash: t.hex().notNull(),
+    datanetIds: t.bigint().array().notNull(),
+    metadataURI: t.text().notNull(),
+    inferenceCount: t.integer().notNull(),
+    totalFees: t.bigint().notNull(),
+    developerAmount: t.bigint().notNull(),
+    registeredBlock: t.bigint().notNull(),
+    registeredAt: t.bigint().notNull(),
+    registeredTx: t.hex().notNull(),
+  }),
+  (t) => ({ developerIdx: index().on(t.developer) }),
+);
+
+export const modelDatanet = onchainTable(
+  "model_datanet",
+  (t) => ({ modelId: t.bigint().notNull(), datanetId: t.bigint().notNull() }),
+  (t) => ({ pk: primaryKey({ columns: [t.modelId, t.datanetId] }), datanetIdx: index().on(t.datanetId) }),
+);
+
+export const inference = onchainTable(
+  "inference",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    modelId: t.bigint().notNull(),
+    payer: t.hex().notNull(),
+    developer: t.hex().notNull(),
+    outputRoot: t.hex().notNull(),
+    attributionHash: t.hex().notNull(),
+    tokensIn: t.bigint().notNull(),
+    tokensOut: t.bigint().notNull(),
+    fee: t.bigint().notNull(),
+    platformFee: t.bigint().notNull(),
+    developerAmount: t.bigint().notNull(),
+    validatorAmount: t.bigint().notNull(),
+    contributorAmount: t.bigint().notNull(),
+    entryCount: t.integer().notNull(),
+    status: t.text().$type<InferenceStatus>().notNull(),
+    outcomeEpoch: t.bigint(),
+    attestationCount: t.integer().notNull(),
+    recordedBlock: t.bigint().notNull(),
+    recordedAt: t.bigint().notNull(),
+    recordedTx: t.hex().notNull(),
+  }),
+  (t) => ({ modelIdx: index().on(t.modelId, t.id), payerIdx: index().on(t.payer) }),
+);
+
+/** One attribution entry of an inference: the contribution, its weight (ppm) and what its contributor got. */
+export const attribution = onchainTable(
+  "attribution",
+  (t) => ({
+    id: t.text().primaryKey(),
+    inferenceId: t.bigint().notNull(),
+    contributionId: t.bigint().notNull(),
+    contributor: t.hex().notNull(),
+    datanetId: t.bigint().notNull(),
+    modelId: t.bigint().notNull(),
+    weight: t.bigint().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (t) => ({
+    inferenceIdx: index().on(t.inferenceId),
+    contributionIdx: index().on(t.contributionId, t.id),
+    contributorIdx: index().on(t.contributor, t.id),
+  }),
+);
+
+/** What the AttributionLedger credited an account, by role, and what it paid out. */
+export const account = onchainTable("account", (t) => ({
+  address: t.hex().primaryKey(),
+  contributionCount: t.integer().notNull(),
+  acceptedBytes: t.bigint().notNull(),
+  contributorEarned: t.bigint().notNull(),
+  developerEarned: t.bigint().notNull(),
+  validatorPoolEarned: t.bigint().notNull(),
+  platformEarned: t.bigint().notNull(),
+  totalEarned: t.bigint().notNull(),
+  claimed: t.bigint().notNull(),
+  /** totalEarned - claimed: equals AttributionLedger.claimable(address). */
+  claimable: t.bigint().notNull(),
+  airdropClaimed: t.bigint().notNull(),
+}));
+
+/** A developer, validator-pool or platform credit of one inference (contributor credits are `attribution`). */
+export const rewardAccrual = onchainTable(
+  "reward_accrual",
+  (t) => ({
+    id: t.text().primaryKey(),
+    account: t.hex().notNull(),
+    inferenceId: t.bigint().notNull(),
+    role: t.text().$type<"developer" | "validators" | "platform">().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+  }),
+  (t) => ({ accountIdx: index().on(t.account, t.id), inferenceIdx: index().on(t.inferenceId) }),
+);
+
+export const rewardClaim = onchainTable(
+  "reward_claim",
+  (t) => ({
+    id: t.text().primaryKey(),
+    account: t.hex().notNull(),
+    caller: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (t) => ({ accountIdx: index().on(t.account, t.id) }),
+);
+
+export const worker = onchainTable("worker", (t) => ({
+  address: t.hex().primaryKey(),
+  peerId: t.text().notNull(),
+  stake: t.bigint().notNull(),
+  activeFromEpoch: t.bigint().notNull(),
+  /** Last epoch it is active in, once it asked to exit. */
+  lastActiveEpoch: t.bigint(),
+  withdrawn: t.boolean().notNull(),
+  totalPoints: t.bigint().notNull(),
+  attestationCount: t.integer().notNull(),
+  agreements: t.integer().notNull(),
+  dissents: t.integer().notNull(),
+  heartbeatCount: t.integer().notNull(),
+  creditedHeartbeats: t.integer().notNull(),
+  registeredBlock: t.bigint().notNull(),
+  registeredAt: t.bigint().notNull(),
+}));
+
+export const heartbeat = onchainTable(
+  "heartbeat",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    worker: t.hex().notNull(),
+    window: t.bigint().notNull(),
+    credited: t.boolean().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (t) => ({ workerIdx: index().on(t.worker, t.id) }),
+);
+
+export const attestation = onchainTable(
+  "attestation",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    kind: t.integer().$type<SubjectKind>().notNull(),
+    subjectId: t.bigint().notNull(),
+    worker: t.hex().notNull(),
+    verdict: t.integer().notNull(),
+    score: t.bigint().notNull(),
+    resultHash: t.hex().notNull(),
+    acceptVotes: t.integer().notNull(),
+    rejectVotes: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (t) => ({
+    subjectIdx: index().on(t.kind, t.subjectId, t.id),
+    workerIdx: index().on(t.worker, t.id),
+    epochIdx: index().on(t.epoch),
+  }),
+);
+
+export const subjectFinalization = onchainTable(
+  "subject_finalization",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    kind: t.integer().$type<SubjectKind>().notNull(),
+    subjectId: t.bigint().notNull(),
+    verdict: t.integer().notNull(),
+    acceptVotes: t.integer().notNull(),
+    rejectVotes: t.integer().notNull(),
+    applied: t.boolean().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (t) => ({ subjectIdx: index().on(t.kind, t.subjectId) }),
+);
+
+export const pointsChange = onchainTable(
+  "points_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    worker: t.hex().notNull(),
+    reason: t.text().$type<"agree" | "dissent" | "heartbeat">().notNull(),
+    kind: t.integer().notNull(),
+    subjectId: t.bigint().notNull(),
+    delta: t.bigint().notNull(),
+    total: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+  }),
+  (t) => ({ workerEpochIdx: index().on(t.worker, t.epoch) }),
+);
+
+export const epoch = onchainTable("epoch", (t) => ({
+  id: t.bigint().primaryKey(),
+  seed: t.hex().notNull(),
+  activeWorkers: t.bigint().notNull(),
+  validatorsPerSubject: t.bigint().notNull(),
+  threshold: t.bigint().notNull(),
+  quorum: t.bigint().notNull(),
+  startBlock: t.bigint().notNull(),
+  seededAtBlock: t.bigint().notNull(),
+  attestationCount: t.integer().notNull(),
+  finalizedCount: t.integer().notNull(),
+  heartbeatCount: t.integer().notNull(),
+  closed: t.boolean().notNull(),
+  pointsRoot: t.hex(),
+  totalPoints: t.bigint(),
+  closedBlock: t.bigint(),
+  poster: t.hex(),
+}));
+
+/** A worker's net points in an epoch (may be negative; the points tree clamps at zero). */
+export const workerEpoch = onchainTable(
+  "worker_epoch",
+  (t) => ({
+    epoch: t.bigint().notNull(),
+    worker: t.hex().notNull(),
+    points: t.bigint().notNull(),
+    agreements: t.integer().notNull(),
+    dissents: t.integer().notNull(),
+    heartbeats: t.integer().notNull(),
+  }),
+  (t) => ({
+    pk: primaryKey({ columns: [t.epoch, t.worker] }),
+    leaderboardIdx: index().on(t.epoch, t.points, t.worker),
+    workerIdx: index().on(t.worker, t.epoch),
+  }),
+);
+
+export const airdropClaim = onchainTable(
+  "airdrop_claim",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    account: t.hex().notNull(),
+    points: t.bigint().notNull(),
+    amount: t.bigint().notNull(),
+    caller: t.hex().notNull(),
+    blockNumber: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (t) => ({ accountIdx: index().on(t.account, t.epoch) }),
+);
+
+/**
+ * OP Stack deposit transactions (type 0x7E) that emitted protocol events, with the fields Ponder's
+ * transaction type drops: sourceHash, mint and isSystemTx.
+ */
+export const depositTransaction = onchainTable(
+  "deposit_transaction",
+  (t) => ({
+    hash: t.hex().primaryKey(),
+    blockNumber: t.bigint().notNull(),
+    transactionIndex: t.integer().notNull(),
+    from: t.hex().notNull(),
+    to: t.hex(),
+    sourceHash: t.hex().notNull(),
+    mint: t.bigint().notNull(),
+    value: t.bigint().notNull(),
+    gas: t.bigint().notNull(),
+    isSystemTx: t.boolean().notNull(),
+    /** The first protocol event it emitted, e.g. "EpochManager:Heartbeat". */
+    firstEvent: t.text().notNull(),
+  }),
+  (t) => ({ blockIdx: index().on(t.blockNumber) }),
+);
+
+export type ContributionStatus = "pending" | "accepted" | "rejected";
+export type InferenceStatus = "recorded" | "verified" | "disputed";
+/** EpochManager.KIND_CONTRIBUTION (0) or KIND_INFERENCE (1). */
+export type SubjectKind = 0 | 1;
+
+export const datanetRelations = relations(datanet, ({ many }) => ({
+  contributions: many(contribution),
+  models: many(modelDatanet),
+}));
+export const contributionRelations = relations(contribution, ({ one, many }) => ({
+  datanet: one(datanet, { fields: [contribution.datanetId], references: [datanet.id] }),
+  statusHistory: many(contributionStatusChange),
+  attributions: many(attribution),
+}));
+export const contributionStatusChangeRelations = relations(contributionStatusChange, ({ one }) => ({
+  contribution: one(contribution, {
+    fields: [contributionStatusChange.contributionId],
+    references: [contribution.id],
+  }),
+}));
+export const modelRelations = relations(model, ({ many }) => ({
+  inferences: many(inference),
+  datanets: many(modelDatanet),
+}));
+export const modelDatanetRelations = relations(modelDatanet, ({ one }) => ({
+  model: one(model, { fields: [modelDatanet.modelId], references: [model.id] }),
+  datanet: one(datanet, { fields: [modelDatanet.datanetId], references: [datanet.id] }),
+}));
+export const inferenceRelations = relations(inference, ({ one, many }) => ({
+  model: one(model, { fields: [inference.modelId], references: [model.id] }),
+  attributions: many(attribution),
+  accruals: many(rewardAccrual),
+}));
+export const attributionRelations = relations(attribution, ({ one }) => ({
+  inference: one(inference, { fields: [attribution.inferenceId], references: [inference.id] }),
+  contribution: one(contribution, { fields: [attribution.contributionId], references: [contribution.id] }),
+}));
+export const rewardAccrualRelations = relations(rewardAccrual, ({ one }) => ({
+  inference: one(inference, { fields: [rewardAccrual.inferenceId], references: [inference.id] }),
+}));
+export const workerRelations = relations(worker, ({ many }) => ({
+  epochs: many(workerEpoch),
+  attestations: many(attestation),
+  heartbeats: many(heartbeat),
+}));
+export const workerEpochRelations = relations(workerEpoch, ({ one }) => ({
+  worker: one(worker, { fields: [workerEpoch.worker], references: [worker.address] }),
+  epoch: one(epoch, { fields: [workerEpoch.epoch], references: [epoch.id] }),
+}));
+export const attestationRelations = relations(attestation, ({ one }) => ({
+  worker: one(worker, { fields: [attestation.worker], references: [worker.address] }),
+}));
+export const heartbeatRelations = relations(heartbeat, ({ one }) => ({
+  worker: one(worker, { fields: [heartbeat.worker], references: [worker.address] }),
+}));
+export const epochRelations = relations(epoch, ({ many }) => ({ workers: many(workerEpoch) }));

@@ -1,0 +1,132 @@
+import { ponder } from "ponder:registry";
+import { contribution, contributionStatusChange, datanet } from "ponder:schema";
+import type { ContributionStatus } from "../ponder.schema.ts";
+import { bumpAccount, bumpProtocol, lower, noteDeposit } from "./context.ts";
+
+/** IDatanetRegistry.ContributionStatus: None, Pending, Accepted, Rejected. */
+const STATUS: readonly ContributionStatus[] = ["pending", "pending", "accepted", "rejected"];
+const statusOf = (n: number): ContributionStatus => STATUS[n] ?? "pending";
+
+ponder.on("DatanetRegistry:DatanetCreated", async ({ event, context }) => {
+  await noteDeposit(event, context, "DatanetRegistry:DatanetCreated");
+  const a = event.args;
+  await context.db.insert(datanet).values({
+    id: a.datanetId,
+    owner: lower(a.owner),
+    name: a.name,
+    metadataURI: a.metadataURI,
+    format: a.format,
+    maxChunkBytes: Number(a.maxChunkBytes),
+    maxBytesPerDay: a.maxBytesPerDay,
+    maxContributionsPerDay: Number(a.maxContributionsPerDay),
+    contributionCount: 0,
+    pendingCount: 0,
+    acceptedCount: 0,
+    rejectedCount: 0,
+    submittedBytes: 0n,
+    acceptedBytes: 0n,
+    attributedAmount: 0n,
+    createdBlock: event.block.number,
+    createdAt: event.block.timestamp,
+    createdTx: event.transaction.hash,
+  });
+  await bumpProtocol(context.db, { datanetCount: 1 });
+});
+
+ponder.on("DatanetRegistry:DatanetLimitsUpdated", async ({ event, context }) => {
+  await noteDeposit(event, context, "DatanetRegistry:DatanetLimitsUpdated");
+  await context.db.update(datanet, { id: event.args.datanetId }).set({
+    maxBytesPerDay: event.args.maxBytesPerDay,
+    maxContributionsPerDay: Number(event.args.maxContributionsPerDay),
+  });
+});
+
+ponder.on("DatanetRegistry:DatanetMetadataUpdated", async ({ event, context }) => {
+  await noteDeposit(event, context, "DatanetRegistry:DatanetMetadataUpdated");
+  await context.db.update(datanet, { id: event.args.datanetId }).set({ metadataURI: event.args.metadataURI });
+});
+
+ponder.on("DatanetRegistry:DatanetOwnershipTransferred", async ({ event, context }) => {
+  await noteDeposit(event, context, "DatanetRegistry:DatanetOwnershipTransferred");
+  await context.db.update(datanet, { id: event.args.datanetId }).set({ owner: lower(event.args.newOwner) });
+});
+
+ponder.on("DatanetRegistry:ContributionSubmitted", async ({ event, context }) => {
+  await noteDeposit(event, context, "DatanetRegistry:ContributionSubmitted");
+  const a = event.args;
+  await context.db.insert(contribution).values({
+    id: a.contributionId,
+    datanetId: a.datanetId,
+    contributor: lower(a.contributor),
+    dataRoot: a.dataRoot,
+    byteSize: a.byteSize,
+    chunkCount: Number(a.chunkCount),
+    license: a.license,
+    metadataURI: a.metadataURI,
+    day: a.day,
+    status: "pending",
+    finalizedByOwner: null,
+    finalizedEpoch: null,
+    attestationCount: 0,
+    attributionCount: 0,
+    attributedWeight: 0n,
+    attributedAmount: 0n,
+    submittedBlock: event.block.number,
+    submittedAt: event.block.timestamp,
+    submittedTx: event.transaction.hash,
+  });
+  await context.db.insert(contributionStatusChange).values({
+    id: event.id,
+    contributionId: a.contributionId,
+    status: "pending",
+    previousStatus: null,
+    byOwner: false,
+    epoch: null,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+  });
+  await context.db.update(datanet, { id: a.datanetId }).set((row) => ({
+    contributionCount: row.contributionCount + 1,
+    pendingCount: row.pendingCount + 1,
+    submittedBytes: row.submittedBytes + a.byteSize,
+  }));
+  await bumpAccount(context.db, a.contributor, { contributionCount: 1 });
+  await bumpProtocol(context.db, { contributionCount: 1 });
+});
+
+ponder.on("DatanetRegistry:ContributionFinalized", async ({ event, context }) => {
+  await noteDeposit(event, context, "DatanetRegistry:ContributionFinalized");
+  const a = event.args;
+  const status = statusOf(Number(a.status));
+  const previous = statusOf(Number(a.previousStatus));
+  await context.db.update(contribution, { id: a.contributionId }).set({
+    status,
+    finalizedByOwner: a.byOwner,
+    finalizedEpoch: a.byOwner ? null : a.epoch,
+  });
+  await context.db.insert(contributionStatusChange).values({
+    id: event.id,
+    contributionId: a.contributionId,
+    status,
+    previousStatus: previous,
+    byOwner: a.byOwner,
+    epoch: a.byOwner ? null : a.epoch,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+  });
+  // An owner may flip Accepted <-> Rejected after quorum: move the counts and bytes, never double them.
+  const count = (s: ContributionStatus) => (s === status ? 1 : 0) - (s === previous ? 1 : 0);
+  const acceptedBytesDelta = BigInt(count("accepted")) * a.byteSize;
+  await context.db.update(datanet, { id: a.datanetId }).set((row) => ({
+    pendingCount: row.pendingCount + count("pending"),
+    acceptedCount: row.acceptedCount + count("accepted"),
+    rejectedCount: row.rejectedCount + count("rejected"),
+    acceptedBytes: row.acceptedBytes + acceptedBytesDelta,
+  }));
+  if (acceptedBytesDelta !== 0n) {
+    await bumpAccount(context.db, a.contributor, { acceptedBytes: acceptedBytesDelta });
+    await bumpProtocol(context.db, { acceptedBytes: acceptedBytesDelta });
+  }
+});

@@ -1,0 +1,219 @@
+import { ponder } from "ponder:registry";
+import {
+  attestation,
+  contribution,
+  epoch,
+  heartbeat,
+  inference,
+  pointsChange,
+  subjectFinalization,
+  worker,
+  workerEpoch,
+} from "ponder:schema";
+import type { Hex } from "viem";
+import { bumpProtocol, type Db, lower, noteDeposit } from "./context.ts";
+
+const REASONS = ["agree", "dissent", "heartbeat"] as const;
+
+async function bumpWorkerEpoch(
+  db: Db,
+  e: bigint,
+  w: Hex,
+  delta: { points?: bigint; agreements?: number; dissents?: number; heartbeats?: number },
+) {
+  const d = { points: 0n, agreements: 0, dissents: 0, heartbeats: 0, ...delta };
+  await db
+    .insert(workerEpoch)
+    .values({ epoch: e, worker: w, ...d })
+    .onConflictDoUpdate((row) => ({
+      points: row.points + d.points,
+      agreements: row.agreements + d.agreements,
+      dissents: row.dissents + d.dissents,
+      heartbeats: row.heartbeats + d.heartbeats,
+    }));
+}
+
+ponder.on("EpochManager:EpochStarted", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:EpochStarted");
+  const a = event.args;
+  await context.db.insert(epoch).values({
+    id: a.epoch,
+    seed: a.seed,
+    activeWorkers: a.activeWorkers,
+    validatorsPerSubject: a.validatorsPerSubject,
+    threshold: a.threshold,
+    quorum: a.quorum,
+    startBlock: a.startBlock,
+    seededAtBlock: a.seededAtBlock,
+    attestationCount: 0,
+    finalizedCount: 0,
+    heartbeatCount: 0,
+    closed: false,
+    pointsRoot: null,
+    totalPoints: null,
+    closedBlock: null,
+    poster: null,
+  });
+});
+
+ponder.on("EpochManager:EpochClosed", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:EpochClosed");
+  const a = event.args;
+  await context.db.update(epoch, { id: a.epoch }).set({
+    closed: true,
+    pointsRoot: a.pointsRoot,
+    totalPoints: a.totalPoints,
+    closedBlock: event.block.number,
+    poster: lower(a.poster),
+  });
+});
+
+ponder.on("EpochManager:WorkerRegistered", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:WorkerRegistered");
+  const a = event.args;
+  const values = {
+    peerId: a.peerId,
+    stake: a.stake,
+    activeFromEpoch: a.activeFromEpoch,
+    lastActiveEpoch: null,
+    withdrawn: false,
+    registeredBlock: event.block.number,
+    registeredAt: event.block.timestamp,
+  };
+  // A worker that withdrew may register again: keep its history and totals.
+  await context.db
+    .insert(worker)
+    .values({
+      address: lower(a.worker),
+      ...values,
+      totalPoints: 0n,
+      attestationCount: 0,
+      agreements: 0,
+      dissents: 0,
+      heartbeatCount: 0,
+      creditedHeartbeats: 0,
+    })
+    .onConflictDoUpdate(values);
+  await bumpProtocol(context.db, { workerCount: 1 });
+});
+
+ponder.on("EpochManager:WorkerPeerIdUpdated", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:WorkerPeerIdUpdated");
+  await context.db.update(worker, { address: lower(event.args.worker) }).set({ peerId: event.args.peerId });
+});
+
+ponder.on("EpochManager:WorkerExitRequested", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:WorkerExitRequested");
+  await context.db
+    .update(worker, { address: lower(event.args.worker) })
+    .set({ lastActiveEpoch: event.args.lastActiveEpoch });
+});
+
+ponder.on("EpochManager:StakeWithdrawn", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:StakeWithdrawn");
+  await context.db.update(worker, { address: lower(event.args.worker) }).set({ withdrawn: true, stake: 0n });
+  await bumpProtocol(context.db, { workerCount: -1 });
+});
+
+ponder.on("EpochManager:Attested", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:Attested");
+  const a = event.args;
+  const kind = Number(a.kind) === 1 ? 1 : 0;
+  await context.db.insert(attestation).values({
+    id: event.id,
+    epoch: a.epoch,
+    kind,
+    subjectId: a.subjectId,
+    worker: lower(a.worker),
+    verdict: Number(a.verdict),
+    score: BigInt(a.score),
+    resultHash: a.resultHash,
+    acceptVotes: Number(a.acceptVotes),
+    rejectVotes: Number(a.rejectVotes),
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+  });
+  await context.db
+    .update(worker, { address: lower(a.worker) })
+    .set((row) => ({ attestationCount: row.attestationCount + 1 }));
+  await context.db
+    .update(epoch, { id: a.epoch })
+    .set((row) => ({ attestationCount: row.attestationCount + 1 }));
+  if (kind === 0) {
+    await context.db
+      .update(contribution, { id: a.subjectId })
+      .set((row) => ({ attestationCount: row.attestationCount + 1 }));
+  } else {
+    await context.db
+      .update(inference, { id: a.subjectId })
+      .set((row) => ({ attestationCount: row.attestationCount + 1 }));
+  }
+});
+
+ponder.on("EpochManager:SubjectFinalized", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:SubjectFinalized");
+  const a = event.args;
+  await context.db.insert(subjectFinalization).values({
+    id: event.id,
+    epoch: a.epoch,
+    kind: Number(a.kind) === 1 ? 1 : 0,
+    subjectId: a.subjectId,
+    verdict: Number(a.verdict),
+    acceptVotes: Number(a.acceptVotes),
+    rejectVotes: Number(a.rejectVotes),
+    applied: a.applied,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+  });
+  await context.db.update(epoch, { id: a.epoch }).set((row) => ({ finalizedCount: row.finalizedCount + 1 }));
+});
+
+ponder.on("EpochManager:PointsChanged", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:PointsChanged");
+  const a = event.args;
+  const reason = REASONS[Number(a.reason)] ?? "agree";
+  const w = lower(a.worker);
+  await context.db.insert(pointsChange).values({
+    id: event.id,
+    epoch: a.epoch,
+    worker: w,
+    reason,
+    kind: Number(a.kind),
+    subjectId: a.subjectId,
+    delta: a.delta,
+    total: a.total,
+    blockNumber: event.block.number,
+  });
+  await bumpWorkerEpoch(context.db, a.epoch, w, {
+    points: a.delta,
+    agreements: reason === "agree" ? 1 : 0,
+    dissents: reason === "dissent" ? 1 : 0,
+  });
+  await context.db.update(worker, { address: w }).set((row) => ({
+    totalPoints: row.totalPoints + a.delta,
+    agreements: row.agreements + (reason === "agree" ? 1 : 0),
+    dissents: row.dissents + (reason === "dissent" ? 1 : 0),
+  }));
+});
+
+ponder.on("EpochManager:Heartbeat", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:Heartbeat");
+  const a = event.args;
+  const w = lower(a.worker);
+  await context.db.insert(heartbeat).values({
+    id: event.id,
+    epoch: a.epoch,
+    worker: w,
+    window: a.window,
+    credited: a.credited,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+  });
+  await bumpWorkerEpoch(context.db, a.epoch, w, { heartbeats: 1 });
+  await context.db.update(worker, { address: w }).set((row) => ({
+    heartbeatCount: row.heartbeatCount + 1,
+    creditedHeartbeats: row.creditedHeartbeats + (a.credited ? 1 : 0),
+  }));
+  await context.db.update(epoch, { id: a.epoch }).set((row) => ({ heartbeatCount: row.heartbeatCount + 1 }));
+});

@@ -1,0 +1,505 @@
+import {
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  encodeFunctionData,
+  type Hash,
+  type Hex,
+  keccak256,
+  numberToHex,
+  stringToHex,
+} from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import type { DeployedAddresses } from "../../contracts/deploy/deployContracts.ts";
+import {
+  attributionLedgerAbi,
+  datanetRegistryAbi,
+  epochManagerAbi,
+  modelRegistryAbi,
+  pointsDistributorAbi,
+} from "../../contracts/generated/index.ts";
+import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
+import type { TestChain } from "./anvil.ts";
+
+/**
+ * Drives the deployed protocol contracts to produce activity of every event kind: Datanets (created, limits,
+ * metadata), contributions (submitted, finalized by quorum, overridden by the owner), workers (registered,
+ * peer id updated through an OP deposit transaction, exit), attestations with agreement and dissent, subject
+ * finalizations, models, inferences with attribution, inference outcomes, heartbeats, epoch closes with a
+ * points root, airdrop claims and reward claims.
+ *
+ * Deterministic given `seed` and a fresh chain: every choice comes from a seeded PRNG and every transaction
+ * waits for its receipt (anvil automine: one transaction per block). Reused by the indexer tests, the
+ * benchmarks and the devnet's traffic generator.
+ */
+export type ProtocolActivityParameters = {
+  chain: Pick<TestChain, "publicClient" | "testClient" | "walletClient" | "accounts" | "rpcUrl" | "mine">;
+  addresses: DeployedAddresses;
+  seed: number | string;
+  datanets?: number;
+  contributionsPerDatanet?: number;
+  models?: number;
+  inferences?: number;
+  /** Send one worker call as an OP Stack deposit transaction (type 0x7E). Default true. */
+  deposit?: boolean;
+};
+
+export type ProtocolActivityReturnType = {
+  fromBlock: bigint;
+  toBlock: bigint;
+  /** Transactions sent, by what they did. */
+  counts: Record<string, number>;
+  workers: Address[];
+  closedEpochs: bigint[];
+  depositTransactions: Hash[];
+};
+
+/** mulberry32: small, fast and good enough to pick test actions reproducibly. */
+export function createRandom(seed: number | string) {
+  let state =
+    typeof seed === "number"
+      ? seed >>> 0
+      : Number.parseInt(keccak256(stringToHex(seed)).slice(2, 10), 16) >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
+    chance: (p: number) => next() < p,
+  };
+}
+
+/** Splits 1,000,000 ppm into `n` positive integer weights. */
+export function randomWeights(random: ReturnType<typeof createRandom>, n: number): bigint[] {
+  const raw = Array.from({ length: n }, () => random.int(1, 1000));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  const weights = raw.map((r) => BigInt(Math.max(1, Math.floor((r * 1_000_000) / sum))));
+  const total = weights.reduce((a, b) => a + b, 0n);
+  weights[0] = weights[0]! + (1_000_000n - total);
+  return weights;
+}
+
+const KIND_CONTRIBUTION = 0;
+const KIND_INFERENCE = 1;
+const ACCEPT = 1;
+const REJECT = 2;
+
+export async function generateProtocolActivity(
+  parameters: ProtocolActivityParameters,
+): Promise<ProtocolActivityReturnType> {
+  const { chain, addresses } = parameters;
+  const { publicClient } = chain;
+  const random = createRandom(parameters.seed);
+  const counts: Record<string, number> = {};
+  const [admin, owner1, owner2, contributor1, contributor2, workerA, workerB, workerC, developer, payer] =
+    chain.accounts as [PrivateKeyAccount, ...PrivateKeyAccount[]] as PrivateKeyAccount[];
+  const workers = [workerA!, workerB!, workerC!];
+  const fromBlock = (await publicClient.getBlockNumber()) + 1n;
+
+  async function send<
+    const abi extends Abi,
+    name extends ContractFunctionName<abi, "nonpayable" | "payable">,
+  >(
+    what: string,
+    from: PrivateKeyAccount,
+    address: Address,
+    abi: abi,
+    functionName: name,
+    args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>,
+    value?: bigint,
+  ) {
+    const hash = await chain.walletClient(from).writeContract({
+      address,
+      abi,
+      functionName,
+      args,
+      value,
+      chain: undefined,
+      account: from,
+    } as never);
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${what} reverted in ${hash}`);
+    counts[what] = (counts[what] ?? 0) + 1;
+    return receipt;
+  }
+
+  const em = addresses.epochManager;
+  const [genesisBlock, epochLength, params] = await Promise.all([
+    publicClient.readContract({ address: em, abi: epochManagerAbi, functionName: "genesisBlock" }),
+    publicClient.readContract({ address: em, abi: epochManagerAbi, functionName: "epochLength" }),
+    publicClient.readContract({ address: em, abi: epochManagerAbi, functionName: "params" }),
+  ]);
+  /** The epoch the next transaction's block falls in (automine: the next block). */
+  const nextEpoch = async () => ((await publicClient.getBlockNumber()) + 1n - genesisBlock) / epochLength;
+  /** Mines to the first block of the next epoch. */
+  async function mineToNextEpoch() {
+    const head = await publicClient.getBlockNumber();
+    const next = ((head + 1n - genesisBlock) / epochLength + 1n) * epochLength + genesisBlock;
+    await chain.mine(Number(next - head - 1n));
+  }
+  /** Ensures at least `blocks` blocks remain in the current epoch, so a vote pair lands in one epoch. */
+  async function roomFor(blocks: number) {
+    const head = await publicClient.getBlockNumber();
+    const end = ((head + 1n - genesisBlock) / epochLength + 1n) * epochLength + genesisBlock;
+    if (end - (head + 1n) < BigInt(blocks)) await mineToNextEpoch();
+  }
+
+  /** One heartbeat per worker, after mining into a window none of them has used yet. */
+  async function heartbeatAll() {
+    const window = BigInt(params.heartbeatWindowBlocks);
+    let last = 0n;
+    for (const w of workers) {
+      const info = await publicClient.readContract({
+        address: em,
+        abi: epochManagerAbi,
+        functionName: "getWorker",
+        args: [w.address],
+      });
+      if (info.lastHeartbeatWindow > last) last = info.lastHeartbeatWindow;
+    }
+    // lastHeartbeatWindow is stored as window + 1; the last heartbeat of this round lands workers.length blocks on.
+    const head = await publicClient.getBlockNumber();
+    const firstFree = last * window;
+    if (head + 1n < firstFree) await chain.mine(Number(firstFree - head - 1n));
+    for (const w of workers) await send("heartbeat", w, em, epochManagerAbi, "heartbeat", []);
+  }
+
+  // Workers first: they are active from the epoch after registering.
+  for (const [i, w] of workers.entries()) {
+    await send(
+      "workerRegistered",
+      w,
+      em,
+      epochManagerAbi,
+      "register",
+      [`12D3KooWorker${i}${parameters.seed}`],
+      params.minStake,
+    );
+  }
+
+  const datanetIds: bigint[] = [];
+  const nDatanets = parameters.datanets ?? 2;
+  for (let d = 0; d < nDatanets; d++) {
+    const owner = d % 2 === 0 ? owner1! : owner2!;
+    await send("datanetCreated", owner, addresses.datanetRegistry, datanetRegistryAbi, "createDatanet", [
+      `datanet-${parameters.seed}-${d}`,
+      `ipfs://datanet/${d}`,
+      d % 2 === 0 ? "text" : "jsonl",
+      65_536,
+    ]);
+    const id = BigInt(d + 1);
+    datanetIds.push(id);
+    await send(
+      "datanetLimitsUpdated",
+      owner,
+      addresses.datanetRegistry,
+      datanetRegistryAbi,
+      "setDailyLimits",
+      [id, 1n << 40n, 100_000],
+    );
+  }
+  await send(
+    "datanetMetadataUpdated",
+    owner1!,
+    addresses.datanetRegistry,
+    datanetRegistryAbi,
+    "setDatanetMetadataURI",
+    [1n, "ipfs://datanet/1/v2"],
+  );
+
+  type Contribution = { id: bigint; datanetId: bigint; owner: PrivateKeyAccount };
+  const contributions: Contribution[] = [];
+  const contributors = [owner1!, owner2!, contributor1!, contributor2!];
+  let nextContributionId = 1n;
+  for (const datanetId of datanetIds) {
+    for (let i = 0; i < (parameters.contributionsPerDatanet ?? 6); i++) {
+      const byteSize = random.int(1, 200_000);
+      const minChunks = Math.ceil(byteSize / 65_536);
+      const chunkCount = Math.min(byteSize, minChunks + random.int(0, 2));
+      const dataRoot = keccak256(stringToHex(`root:${parameters.seed}:${datanetId}:${i}`));
+      await send(
+        "contributionSubmitted",
+        random.pick(contributors),
+        addresses.datanetRegistry,
+        datanetRegistryAbi,
+        "contribute",
+        [
+          datanetId,
+          dataRoot,
+          BigInt(byteSize),
+          chunkCount,
+          random.pick(["CC-BY-4.0", "MIT", "ODC-BY"]),
+          `ipfs://contribution/${datanetId}/${i}`,
+        ],
+      );
+      contributions.push({
+        id: nextContributionId++,
+        datanetId,
+        owner: datanetId % 2n === 1n ? owner1! : owner2!,
+      });
+    }
+  }
+
+  await mineToNextEpoch();
+  const epochsWithWork = new Set<bigint>();
+
+  /** Two agreeing votes finalize (quorum 2 of 3); sometimes the third votes first, against: a dissent. */
+  async function decide(kind: number, subjectId: bigint, verdict: number) {
+    await roomFor(4);
+    const e = await nextEpoch();
+    epochsWithWork.add(e);
+    const dissent = random.chance(0.3);
+    const other = verdict === ACCEPT ? REJECT : ACCEPT;
+    const score = () => random.int(0, 1_000_000);
+    const hash = (w: number) => keccak256(stringToHex(`result:${kind}:${subjectId}:${w}`));
+    if (dissent)
+      await send("attested", workerC!, em, epochManagerAbi, "attest", [
+        e,
+        kind,
+        subjectId,
+        other,
+        score(),
+        hash(2),
+      ]);
+    await send("attested", workerA!, em, epochManagerAbi, "attest", [
+      e,
+      kind,
+      subjectId,
+      verdict,
+      score(),
+      hash(0),
+    ]);
+    await send("attested", workerB!, em, epochManagerAbi, "attest", [
+      e,
+      kind,
+      subjectId,
+      verdict,
+      score(),
+      hash(1),
+    ]);
+    // A late vote after quorum is scored at once.
+    if (!dissent && random.chance(0.5)) {
+      await send("attested", workerC!, em, epochManagerAbi, "attest", [
+        e,
+        kind,
+        subjectId,
+        verdict,
+        score(),
+        hash(2),
+      ]);
+    }
+  }
+
+  const accepted: Contribution[] = [];
+  for (const c of contributions) {
+    const roll = random.next();
+    if (roll < 0.65) {
+      await decide(KIND_CONTRIBUTION, c.id, ACCEPT);
+      accepted.push(c);
+    } else if (roll < 0.8) {
+      await decide(KIND_CONTRIBUTION, c.id, REJECT);
+    } else if (roll < 0.9) {
+      await send(
+        "contributionOverridden",
+        c.owner,
+        addresses.datanetRegistry,
+        datanetRegistryAbi,
+        "overrideContribution",
+        [c.id, 2],
+      );
+      accepted.push(c);
+    } else {
+      await send(
+        "contributionOverridden",
+        c.owner,
+        addresses.datanetRegistry,
+        datanetRegistryAbi,
+        "overrideContribution",
+        [c.id, 3],
+      );
+    }
+  }
+
+  // Heartbeats after agreeing with a quorum are credited.
+  await heartbeatAll();
+
+  const modelIds: bigint[] = [];
+  for (let m = 0; m < (parameters.models ?? 2); m++) {
+    const ids = m === 0 ? datanetIds : [random.pick(datanetIds)];
+    await send("modelRegistered", developer!, addresses.modelRegistry, modelRegistryAbi, "registerModel", [
+      keccak256(stringToHex(`base:${m}`)),
+      m % 2 === 0 ? `0x${"00".repeat(32)}` : keccak256(stringToHex(`adapter:${m}`)),
+      ids,
+      `ipfs://model/${m}`,
+    ]);
+    modelIds.push(BigInt(m + 1));
+  }
+  await send(
+    "modelMetadataUpdated",
+    developer!,
+    addresses.modelRegistry,
+    modelRegistryAbi,
+    "setModelMetadataURI",
+    [1n, "ipfs://model/1/v2"],
+  );
+
+  const inferenceIds: bigint[] = [];
+  for (let i = 0; i < (parameters.inferences ?? 6) && accepted.length > 0; i++) {
+    // Model 1 is trained on every Datanet, so any accepted contribution may be cited.
+    const modelId = 1n;
+    const n = random.int(1, Math.min(5, accepted.length));
+    const cited = [...new Set(Array.from({ length: n }, () => random.pick(accepted).id))].sort((a, b) =>
+      a < b ? -1 : 1,
+    );
+    const tokensIn = BigInt(random.int(10, 4000));
+    const tokensOut = BigInt(random.int(10, 4000));
+    const fee = await publicClient.readContract({
+      address: addresses.attributionLedger,
+      abi: attributionLedgerAbi,
+      functionName: "quoteFee",
+      args: [tokensIn, tokensOut],
+    });
+    await send(
+      "inferenceRecorded",
+      payer!,
+      addresses.attributionLedger,
+      attributionLedgerAbi,
+      "recordInference",
+      [
+        modelId,
+        keccak256(stringToHex(`output:${parameters.seed}:${i}`)),
+        tokensIn,
+        tokensOut,
+        cited,
+        randomWeights(random, cited.length),
+      ],
+      fee,
+    );
+    inferenceIds.push(BigInt(i + 1));
+  }
+  for (const id of inferenceIds) {
+    if (random.chance(0.7)) await decide(KIND_INFERENCE, id, random.chance(0.8) ? ACCEPT : REJECT);
+  }
+
+  // An owner flips an accepted contribution after it was used: the Datanet's accepted bytes must follow.
+  const flip = accepted[0];
+  if (flip) {
+    await send(
+      "contributionOverridden",
+      flip.owner,
+      addresses.datanetRegistry,
+      datanetRegistryAbi,
+      "overrideContribution",
+      [flip.id, 3],
+    );
+  }
+
+  const depositTransactions: Hash[] = [];
+  if (parameters.deposit ?? true)
+    depositTransactions.push(await sendDeposit(parameters, workerC!, `12D3KooWdeposit${parameters.seed}`));
+  counts.depositTransaction = depositTransactions.length;
+
+  // Close every ended epoch in which someone earned points, then claim its airdrop.
+  await mineToNextEpoch();
+  await heartbeatAll();
+  await mineToNextEpoch();
+  const closedEpochs: bigint[] = [];
+  for (const e of [...epochsWithWork].sort((a, b) => (a < b ? -1 : 1))) {
+    const entries = [];
+    for (const w of workers) {
+      const p = await publicClient.readContract({
+        address: em,
+        abi: epochManagerAbi,
+        functionName: "pointsOf",
+        args: [e, w.address],
+      });
+      entries.push({ epoch: e, account: w.address, points: p.points > 0n ? BigInt(p.points) : 0n });
+    }
+    if (!entries.some((x) => x.points > 0n)) continue;
+    const tree = buildPointsTree(e, entries);
+    await send("epochClosed", admin!, em, epochManagerAbi, "closeEpoch", [e, tree.root, tree.totalPoints]);
+    closedEpochs.push(e);
+    for (const entry of tree.entries) {
+      if (entry.account === workerC!.address && random.chance(0.5)) continue; // someone leaves it unclaimed
+      const claimer = workers.find((w) => w.address === entry.account)!;
+      await send("pointsClaimed", claimer, addresses.pointsDistributor, pointsDistributorAbi, "claim", [
+        e,
+        entry.account,
+        entry.points,
+        tree.proof(entry.account),
+      ]);
+    }
+  }
+
+  // Pull rewards: some contributors, the developer and the treasury; others leave theirs accruing.
+  for (const who of [owner1!, contributor1!, developer!, admin!]) {
+    const claimable = await publicClient.readContract({
+      address: addresses.attributionLedger,
+      abi: attributionLedgerAbi,
+      functionName: "claimable",
+      args: [who.address],
+    });
+    if (claimable > 0n)
+      await send("rewardClaimed", who, addresses.attributionLedger, attributionLedgerAbi, "claim", []);
+  }
+  await send("workerExitRequested", workerC!, em, epochManagerAbi, "requestExit", []);
+
+  return {
+    fromBlock,
+    toBlock: await publicClient.getBlockNumber(),
+    counts,
+    workers: workers.map((w) => w.address),
+    closedEpochs,
+    depositTransactions,
+  };
+}
+
+/**
+ * Sends `EpochManager.updatePeerId` from `from` as an OP Stack deposit transaction (type 0x7E). anvil in
+ * optimism mode accepts deposits through eth_sendTransaction with sourceHash, mint and isSystemTx; on a real
+ * rollup they come from L1 through the OptimismPortal.
+ */
+export async function sendDeposit(
+  parameters: Pick<ProtocolActivityParameters, "chain" | "addresses">,
+  from: PrivateKeyAccount,
+  peerId: string,
+): Promise<Hash> {
+  const { chain, addresses } = parameters;
+  const sourceHash = keccak256(stringToHex(`deposit:${from.address}:${peerId}`));
+  const res = await fetch(chain.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "eth_sendTransaction",
+      params: [
+        {
+          type: "0x7e",
+          from: from.address,
+          to: addresses.epochManager,
+          value: "0x0",
+          gas: numberToHex(200_000),
+          mint: numberToHex(12_345),
+          sourceHash,
+          isSystemTx: false,
+          input: encodeFunctionData({ abi: epochManagerAbi, functionName: "updatePeerId", args: [peerId] }),
+        },
+      ],
+    }),
+  });
+  const body = (await res.json()) as { result?: Hash; error?: { message: string } };
+  if (!body.result) throw new Error(`deposit transaction rejected: ${body.error?.message}`);
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: body.result });
+  if (receipt.status !== "success") throw new Error(`deposit transaction reverted: ${body.result}`);
+  return body.result;
+}
+
+export type { Hex };
