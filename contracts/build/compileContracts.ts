@@ -31,7 +31,6 @@ const SOURCE_DIRS = ["src", "test"];
 export const SOLC_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",
-  viaIR: true,
   outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
 } as const;
 

@@ -194,33 +194,10 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         uint256[] calldata weights
     ) external payable returns (uint256 inferenceId) {
         if (outputRoot == bytes32(0)) revert InvalidOutputRoot();
-        uint256 n = contributionIds.length;
-        if (n == 0) revert EmptyAttribution();
-        if (n > MAX_ATTRIBUTION_ENTRIES) revert TooManyEntries(n, MAX_ATTRIBUTION_ENTRIES);
-        if (weights.length != n) revert LengthMismatch(n, weights.length);
-        {
-            uint256 sum;
-            uint256 previous;
-            for (uint256 i; i < n; ++i) {
-                // Ascending ids make duplicates impossible at O(n).
-                if (i > 0 && contributionIds[i] <= previous) revert ContributionIdsNotAscending(i);
-                previous = contributionIds[i];
-                if (weights[i] == 0) revert ZeroWeight(i);
-                sum += weights[i];
-            }
-            if (sum != WEIGHT_TOTAL) revert WeightsDoNotSum(sum, WEIGHT_TOTAL);
-        }
+        _checkAttribution(contributionIds, weights);
         uint256 fee = quoteFee(tokensIn, tokensOut);
         if (msg.value != fee) revert WrongFee(fee, msg.value);
-
-        address developer = modelRegistry.modelDeveloper(modelId);
-        (address[] memory contributors, uint256[] memory datanetIds) =
-            datanetRegistry.acceptedContributions(contributionIds);
-        modelRegistry.requireTrainedOn(modelId, datanetIds);
-
         inferenceId = ++inferenceCount;
-        uint256 contributorAmount = _split(inferenceId, modelId, fee, developer, contributionIds, weights, contributors, datanetIds);
-
         _inferences[inferenceId] = Inference({
             payer: msg.sender,
             modelId: uint64(modelId),
@@ -232,67 +209,104 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
             outputRoot: outputRoot,
             attributionHash: keccak256(abi.encode(contributionIds, weights))
         });
-        _emitRecorded(inferenceId, modelId, developer, fee, contributorAmount, n);
+        _settle(inferenceId, modelId, fee, contributionIds, weights);
     }
 
-    /// @dev Credits every share; returns what contributors got in total (without the dust).
-    function _split(
+    function _checkAttribution(uint256[] calldata contributionIds, uint256[] calldata weights) private pure {
+        uint256 n = contributionIds.length;
+        if (n == 0) revert EmptyAttribution();
+        if (n > MAX_ATTRIBUTION_ENTRIES) revert TooManyEntries(n, MAX_ATTRIBUTION_ENTRIES);
+        if (weights.length != n) revert LengthMismatch(n, weights.length);
+        uint256 sum;
+        uint256 previous;
+        for (uint256 i; i < n; ++i) {
+            // Ascending ids make duplicates impossible at O(n).
+            if (i > 0 && contributionIds[i] <= previous) revert ContributionIdsNotAscending(i);
+            previous = contributionIds[i];
+            if (weights[i] == 0) revert ZeroWeight(i);
+            sum += weights[i];
+        }
+        if (sum != WEIGHT_TOTAL) revert WeightsDoNotSum(sum, WEIGHT_TOTAL);
+    }
+
+    /// @dev The fee's parts before the contributor split; toContributors takes the bps rounding.
+    struct Split {
+        uint256 platform;
+        uint256 toDeveloper;
+        uint256 toValidators;
+        uint256 toContributors;
+        uint256 paidToContributors;
+        address developer;
+        uint256 inferenceId;
+        uint256 modelId;
+    }
+
+    /// @dev Credits every share of `fee` and emits the attribution and inference events.
+    function _settle(
         uint256 inferenceId,
         uint256 modelId,
         uint256 fee,
-        address developer,
+        uint256[] calldata contributionIds,
+        uint256[] calldata weights
+    ) private {
+        Split memory s;
+        s.developer = modelRegistry.modelDeveloper(modelId);
+        (address[] memory contributors, uint256[] memory datanetIds) =
+            datanetRegistry.acceptedContributions(contributionIds);
+        modelRegistry.requireTrainedOn(modelId, datanetIds);
+
+        FeeSchedule memory f = _fees;
+        s.platform = f.platformFee;
+        uint256 tokenCharge = fee - s.platform;
+        s.toDeveloper = tokenCharge * f.developerBps / BPS_TOTAL;
+        s.toValidators = tokenCharge * f.validatorBps / BPS_TOTAL;
+        s.toContributors = tokenCharge - s.toDeveloper - s.toValidators;
+        s.inferenceId = inferenceId;
+        s.modelId = modelId;
+        _creditContributors(s, contributionIds, weights, contributors, datanetIds);
+        // The contributor split's rounding dust goes to the developer: no wei is created or lost.
+        s.toDeveloper += s.toContributors - s.paidToContributors;
+        if (s.platform != 0) claimable[treasury] += s.platform;
+        if (s.toDeveloper != 0) claimable[s.developer] += s.toDeveloper;
+        if (s.toValidators != 0) claimable[validatorPool] += s.toValidators;
+        totalUnclaimed += fee;
+        _emitRecorded(inferenceId, fee, s, contributors.length);
+    }
+
+    function _creditContributors(
+        Split memory s,
         uint256[] calldata contributionIds,
         uint256[] calldata weights,
         address[] memory contributors,
         uint256[] memory datanetIds
-    ) private returns (uint256 paidToContributors) {
-        FeeSchedule memory f = _fees;
-        uint256 platform = f.platformFee;
-        uint256 tokenCharge = fee - platform;
-        uint256 toDeveloper = tokenCharge * f.developerBps / BPS_TOTAL;
-        uint256 toValidators = tokenCharge * f.validatorBps / BPS_TOTAL;
-        uint256 toContributors = tokenCharge - toDeveloper - toValidators;
+    ) private {
         for (uint256 i; i < contributors.length; ++i) {
-            uint256 amount = toContributors * weights[i] / WEIGHT_TOTAL;
-            paidToContributors += amount;
-            if (amount != 0) claimable[contributors[i]] += amount;
+            uint256 amount = s.toContributors * weights[i] / WEIGHT_TOTAL;
+            s.paidToContributors += amount;
+            address contributor = contributors[i];
+            if (amount != 0) claimable[contributor] += amount;
             emit AttributionRecorded(
-                inferenceId, contributionIds[i], contributors[i], datanetIds[i], modelId, weights[i], amount
+                s.inferenceId, contributionIds[i], contributor, datanetIds[i], s.modelId, weights[i], amount
             );
         }
-        toDeveloper += toContributors - paidToContributors;
-        if (platform != 0) claimable[treasury] += platform;
-        if (toDeveloper != 0) claimable[developer] += toDeveloper;
-        if (toValidators != 0) claimable[validatorPool] += toValidators;
-        totalUnclaimed += fee;
     }
 
-    function _emitRecorded(
-        uint256 inferenceId,
-        uint256 modelId,
-        address developer,
-        uint256 fee,
-        uint256 paidToContributors,
-        uint256 n
-    ) private {
+    function _emitRecorded(uint256 inferenceId, uint256 fee, Split memory s, uint256 n) private {
         Inference storage inf = _inferences[inferenceId];
-        FeeSchedule memory f = _fees;
-        uint256 platform = f.platformFee;
-        uint256 toValidators = (fee - platform) * f.validatorBps / BPS_TOTAL;
         emit InferenceRecorded(
             inferenceId,
-            modelId,
+            inf.modelId,
             msg.sender,
-            developer,
+            s.developer,
             inf.outputRoot,
             inf.attributionHash,
             inf.tokensIn,
             inf.tokensOut,
             fee,
-            platform,
-            fee - platform - toValidators - paidToContributors,
-            toValidators,
-            paidToContributors,
+            s.platform,
+            s.toDeveloper,
+            s.toValidators,
+            s.paidToContributors,
             n
         );
     }

@@ -208,30 +208,8 @@ contract DatanetRegistry is IDatanetRegistry, Ownable2Step {
         string calldata metadataURI
     ) external returns (uint256 contributionId) {
         Datanet storage d = _datanets[datanetId];
-        if (d.owner == address(0)) revert DatanetNotFound(datanetId);
-        if (dataRoot == bytes32(0)) revert InvalidDataRoot();
-        uint256 existing = contributionIdByRoot[dataRoot];
-        if (existing != 0) revert DataRootAlreadyUsed(dataRoot, existing);
-        if (byteSize == 0) revert InvalidByteSize(byteSize);
-        uint32 maxChunk = d.maxChunkBytes;
-        // Every chunk holds at least one byte and at most maxChunkBytes.
-        if (chunkCount == 0 || chunkCount > byteSize || uint256(chunkCount) * maxChunk < byteSize) {
-            revert InvalidChunkCount(chunkCount, byteSize, maxChunk);
-        }
-
-        uint64 day = uint64(block.timestamp / 1 days);
-        DailyUsage memory usage = _dailyUsage[datanetId][msg.sender];
-        if (usage.day != day) usage = DailyUsage({day: day, bytesUsed: 0, contributions: 0});
-        if (usage.contributions >= d.maxContributionsPerDay) {
-            revert DailyContributionLimitExceeded(msg.sender, day, d.maxContributionsPerDay);
-        }
-        if (uint256(usage.bytesUsed) + byteSize > d.maxBytesPerDay) {
-            revert DailyByteLimitExceeded(msg.sender, day, usage.bytesUsed, byteSize, d.maxBytesPerDay);
-        }
-        usage.bytesUsed += byteSize;
-        usage.contributions += 1;
-        _dailyUsage[datanetId][msg.sender] = usage;
-
+        _checkContribution(d, datanetId, dataRoot, byteSize, chunkCount);
+        DailyUsage memory usage = _consumeDailyBudget(d, datanetId, byteSize);
         contributionId = ++contributionCount;
         _contributions[contributionId] = Contribution({
             contributor: msg.sender,
@@ -252,10 +230,48 @@ contract DatanetRegistry is IDatanetRegistry, Ownable2Step {
             chunkCount,
             license,
             metadataURI,
-            day,
+            usage.day,
             usage.bytesUsed,
             usage.contributions
         );
+    }
+
+    function _checkContribution(
+        Datanet storage d,
+        uint256 datanetId,
+        bytes32 dataRoot,
+        uint64 byteSize,
+        uint32 chunkCount
+    ) private view {
+        if (d.owner == address(0)) revert DatanetNotFound(datanetId);
+        if (dataRoot == bytes32(0)) revert InvalidDataRoot();
+        uint256 existing = contributionIdByRoot[dataRoot];
+        if (existing != 0) revert DataRootAlreadyUsed(dataRoot, existing);
+        if (byteSize == 0) revert InvalidByteSize(byteSize);
+        uint32 maxChunk = d.maxChunkBytes;
+        // Every chunk holds at least one byte and at most maxChunkBytes.
+        if (chunkCount == 0 || chunkCount > byteSize || uint256(chunkCount) * maxChunk < byteSize) {
+            revert InvalidChunkCount(chunkCount, byteSize, maxChunk);
+        }
+    }
+
+    /// @dev "Day" is block.timestamp / 86400 (UTC days).
+    function _consumeDailyBudget(Datanet storage d, uint256 datanetId, uint64 byteSize)
+        private
+        returns (DailyUsage memory usage)
+    {
+        uint64 day = uint64(block.timestamp / 1 days);
+        usage = _dailyUsage[datanetId][msg.sender];
+        if (usage.day != day) usage = DailyUsage({day: day, bytesUsed: 0, contributions: 0});
+        if (usage.contributions >= d.maxContributionsPerDay) {
+            revert DailyContributionLimitExceeded(msg.sender, day, d.maxContributionsPerDay);
+        }
+        if (uint256(usage.bytesUsed) + byteSize > d.maxBytesPerDay) {
+            revert DailyByteLimitExceeded(msg.sender, day, usage.bytesUsed, byteSize, d.maxBytesPerDay);
+        }
+        usage.bytesUsed += byteSize;
+        usage.contributions += 1;
+        _dailyUsage[datanetId][msg.sender] = usage;
     }
 
     /// @inheritdoc IDatanetRegistry
