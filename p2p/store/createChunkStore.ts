@@ -35,7 +35,10 @@ export type ChunkStore = {
   /** The contribution's bytes in order, or undefined unless every chunk is present. */
   readContribution(dataRoot: Hash): Promise<Uint8Array | undefined>;
   listContributions(datanetId?: bigint): Promise<ContributionRecord[]>;
-  /** Drops a contribution (e.g. quorum rejected it); chunks still used by another contribution stay. */
+  /**
+   * Drops a contribution (e.g. quorum rejected it) and remembers that it did, so its chunks are refused from
+   * then on; chunks still used by another contribution stay. True when there was something to drop.
+   */
   pruneContribution(dataRoot: Hash): Promise<boolean>;
   totals(): StoreTotals;
   /** Full scan: every index entry has its chunk, every chunk hashes right, counters match. */
@@ -153,6 +156,9 @@ export async function createChunkStore(
     };
     const entryKey = keys.entry(dataRoot, message.index);
     if ((await db.get(entryKey)) !== undefined) return { added: false, complete: record.complete, record };
+    // A late gossip copy or an in-flight sync response must not resurrect a pruned contribution.
+    if ((await db.get(keys.tombstone(dataRoot))) !== undefined)
+      return { added: false, complete: false, record };
     const refsRaw = await db.get(keys.refs(chunkHash));
     const refs = refsRaw ? readU32(refsRaw) : 0;
     const entry = new Uint8Array(32 + 32 * message.proof.length);
@@ -185,8 +191,12 @@ export async function createChunkStore(
 
   async function pruneNow(dataRoot: Hash): Promise<boolean> {
     const record = await getRecord(dataRoot);
-    if (!record) return false;
     const batch = db.batch();
+    batch.put(keys.tombstone(dataRoot), new Uint8Array(0));
+    if (!record) {
+      await batch.write(writeOptions);
+      return false;
+    }
     const nextTotals = { ...totals, contributions: totals.contributions - 1 };
     const refDelta = new Map<string, number>();
     for await (const [key, value] of db.iterator(keys.entriesOf(dataRoot))) {

@@ -7,6 +7,7 @@
  *   m/<dataRoot>               contribution record (JSON): datanet, count, present, bytes, completeness
  *   d/<datanetId:64hex>/<root> per-Datanet index of contributions
  *   s/totals                   size accounting (JSON): unique chunk bytes and count
+ *   x/<dataRoot>               tombstone of a pruned contribution: its chunks are not taken again
  */
 export const keys = {
   chunk: (chunkHash: string) => `c/${chunkHash}`,
@@ -21,6 +22,7 @@ export const keys = {
     lt: `d/${datanetHex(datanetId)}/~`,
   }),
   totals: "s/totals",
+  tombstone: (dataRoot: string) => `x/${dataRoot}`,
 };
 
 function datanetHex(datanetId: bigint): string {
