@@ -423,14 +423,15 @@ export const workerRelations = relations(worker, ({ many }) => ({
   attestations: many(attestation),
   heartbeats: many(heartbeat),
 }));
+// Relation names must not shadow columns in GraphQL (`worker` is the address column): hence the suffixes.
 export const workerEpochRelations = relations(workerEpoch, ({ one }) => ({
-  worker: one(worker, { fields: [workerEpoch.worker], references: [worker.address] }),
-  epoch: one(epoch, { fields: [workerEpoch.epoch], references: [epoch.id] }),
+  workerProfile: one(worker, { fields: [workerEpoch.worker], references: [worker.address] }),
+  epochInfo: one(epoch, { fields: [workerEpoch.epoch], references: [epoch.id] }),
 }));
 export const attestationRelations = relations(attestation, ({ one }) => ({
-  worker: one(worker, { fields: [attestation.worker], references: [worker.address] }),
+  workerProfile: one(worker, { fields: [attestation.worker], references: [worker.address] }),
 }));
 export const heartbeatRelations = relations(heartbeat, ({ one }) => ({
-  worker: one(worker, { fields: [heartbeat.worker], references: [worker.address] }),
+  workerProfile: one(worker, { fields: [heartbeat.worker], references: [worker.address] }),
 }));
 export const epochRelations = relations(epoch, ({ many }) => ({ workers: many(workerEpoch) }));

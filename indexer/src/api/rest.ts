@@ -366,7 +366,8 @@ export function createRestApi(): Hono {
     });
   });
 
-  app.notFound((c) =>
+  // Mounted under /api/v1, a sub-app's notFound is never consulted: a catch-all route answers instead.
+  app.all("*", (c) =>
     json(
       { error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` } },
       404,
