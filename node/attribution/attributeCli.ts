@@ -19,9 +19,19 @@ trace   Prints the attribution as JSON: entries (contributionId, weightPpm summi
         the spans found verbatim in the corpus, and resultRoot.
 `;
 
+/** Where the CLI writes; a test passes its own to run the CLI in-process. */
+export type CliOutput = { stdout(text: string): void; stderr(text: string): void };
+
+class CliExit extends Error {
+  readonly code: number;
+  constructor(message: string, code: number) {
+    super(message);
+    this.code = code;
+  }
+}
+
 function fail(message: string, code = 1): never {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(code);
+  throw new CliExit(message, code);
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -31,7 +41,7 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   return n;
 }
 
-function main(argv: string[]): void {
+function main(argv: string[], out: CliOutput): void {
   let parsed: ReturnType<typeof parse>;
   function parse() {
     return parseArgs({
@@ -53,7 +63,7 @@ function main(argv: string[]): void {
   const { values, positionals } = parsed;
   const [command, a, b] = positionals;
   if (values.help || command === undefined || command === "help") {
-    process.stdout.write(USAGE);
+    out.stdout(USAGE);
     return;
   }
   if (command === "index") {
@@ -67,15 +77,15 @@ function main(argv: string[]): void {
     });
     engine.save(b);
     const shard = engine.index.shards[0];
-    console.log(
-      JSON.stringify({
+    out.stdout(
+      `${JSON.stringify({
         indexFile: b,
         tokenizer: tokenizer.id,
         contributions: contributions.length,
         documents: shard?.docContributions.length ?? 0,
         tokens: engine.index.tokenCount,
         ms: Math.round(performance.now() - started),
-      }),
+      })}\n`,
     );
     return;
   }
@@ -100,15 +110,33 @@ function main(argv: string[]): void {
       ...s,
       text: engine.tokenizer.decode(tokens.subarray(s.start, s.start + s.length)),
     }));
-    console.log(JSON.stringify({ ...json, spans }, null, 2));
+    out.stdout(`${JSON.stringify({ ...json, spans }, null, 2)}\n`);
     return;
   }
   fail(`unknown command "${command}".\n\n${USAGE}`, 2);
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof BaseError) fail(error.message);
-  throw error;
+/** Runs the CLI and returns its exit code: 0 done, 1 failed (bad files), 2 bad usage. */
+export function runAttributeCli(argv: string[], out: CliOutput): number {
+  try {
+    main(argv, out);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliExit) {
+      out.stderr(`error: ${error.message}\n`);
+      return error.code;
+    }
+    if (error instanceof BaseError) {
+      out.stderr(`error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = runAttributeCli(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
 }

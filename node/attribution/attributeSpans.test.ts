@@ -201,25 +201,42 @@ describe("attributeSpans", () => {
     ]);
   });
 
-  it("traces unicode text through the cl100k tokenizer, and one huge document", () => {
+  it("traces unicode text through the cl100k tokenizer", () => {
     const tokenizer = createTiktokenTokenizer();
     const unicode = "Zürich's café serves crème brûlée; 東京の夜景は美しい。 🦀🚀 naïve façade — ok";
-    const huge = Array.from(
-      { length: 4000 },
-      (_, i) => `line ${i} of the manual says x${(i * 7919) % 10007}`,
-    ).join("\n");
     const index = buildAttributionIndex({
       contributions: [
         { contributionId: 1n << 255n, format: "text", content: unicode },
-        { contributionId: 2n, format: "jsonl", content: `${JSON.stringify({ text: huge })}\n` },
+        {
+          contributionId: 2n,
+          format: "jsonl",
+          content: `${JSON.stringify({ text: "crème brûlée is a dessert" })}\n`,
+        },
       ],
       tokenizer,
     });
-    expect(index.tokenCount).toBeGreaterThan(40_000);
     const r = attributeSpans(index, tokenizer.encode(`He said: ${unicode.slice(0, 60)} and then left`));
     expect(r.entries).toEqual([{ contributionId: 1n << 255n, weightPpm: PPM }]);
-    const r2 = attributeSpans(index, tokenizer.encode("line 3999 of the manual says x"));
-    expect(r2.entries.map((e) => e.contributionId)).toEqual([2n]);
+    expect(tokenizer.decode(tokenizer.encode(unicode))).toBe(unicode);
+  });
+
+  it("finds spans anywhere in one huge document (2M tokens)", () => {
+    const tokenizer = createByteTokenizer();
+    const lines = Array.from({ length: 50_000 }, (_, i) => `line ${i} says x${(i * 7919) % 100_003}.`);
+    const huge = lines.join("\n");
+    const index = buildAttributionIndex({
+      contributions: [
+        { contributionId: 1n, format: "text", content: "line 49999 is not here" },
+        { contributionId: 2n, format: "text", content: huge },
+      ],
+      tokenizer,
+    });
+    expect(index.tokenCount).toBeGreaterThan(1_000_000);
+    for (const i of [0, 25_000, 49_999]) {
+      const r = attributeSpans(index, tokenizer.encode(`>> ${lines[i]} <<`));
+      expect(r.entries).toEqual([{ contributionId: 2n, weightPpm: PPM }]);
+      expect(r.spans[0]!.length).toBe(lines[i]!.length);
+    }
   });
 
   it("caps the entries deterministically and drops spans that occur too often", () => {

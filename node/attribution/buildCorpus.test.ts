@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { CorpusFormatError } from "./attributionErrors.ts";
+import { buildCorpus } from "./buildCorpus.ts";
+import { createByteTokenizer } from "./createByteTokenizer.ts";
+
+const tokenizer = createByteTokenizer();
+const text = (t: Uint32Array) => tokenizer.decode(t.filter((x) => x !== 256));
+
+describe("buildCorpus", () => {
+  it("lays out documents in contribution-id order, each followed by the separator", () => {
+    const corpus = buildCorpus({
+      contributions: [
+        { contributionId: 20n, format: "text", content: "bb" },
+        { contributionId: 3n, format: "text", content: new TextEncoder().encode("a") },
+      ],
+      tokenizer,
+    });
+    expect(Array.from(corpus.tokens)).toEqual([97, 256, 98, 98, 256]);
+    expect(Array.from(corpus.docStarts)).toEqual([0, 2, 5]);
+    expect(Array.from(corpus.docContributions)).toEqual([0, 1]);
+    expect(corpus.contributionIds).toEqual([3n, 20n]);
+  });
+
+  it("makes one document per JSONL line from its string values, or only the named fields", () => {
+    const content = '{"id":"x1","text":"hi","meta":{"note":"yo"}}\n\n{"text":"ok","n":5}\n';
+    const all = buildCorpus({ contributions: [{ contributionId: 1n, format: "jsonl", content }], tokenizer });
+    expect(all.docContributions.length).toBe(2);
+    expect(text(all.tokens.subarray(all.docStarts[0]!, all.docStarts[1]!))).toBe("x1\nhi\nyo");
+    const only = buildCorpus({
+      contributions: [{ contributionId: 1n, format: "jsonl", content }],
+      tokenizer,
+      jsonlFields: ["text"],
+    });
+    expect(text(only.tokens)).toBe("hiok");
+  });
+
+  it("skips empty documents and keeps the contribution", () => {
+    const corpus = buildCorpus({
+      contributions: [{ contributionId: 1n, format: "text", content: "" }],
+      tokenizer,
+    });
+    expect(corpus.tokens.length).toBe(0);
+    expect(corpus.contributionIds).toEqual([1n]);
+  });
+
+  it("names the contribution and line of a bad JSONL line, and rejects duplicate or out-of-range ids", () => {
+    const bad = () =>
+      buildCorpus({
+        contributions: [{ contributionId: 7n, format: "jsonl", content: '{"text":"ok"}\n{oops\n' }],
+        tokenizer,
+      });
+    expect(bad).toThrow(CorpusFormatError);
+    expect(bad).toThrow(/Contribution 7 line 2 is not valid JSON/);
+    const dup = { contributionId: 1n, format: "text" as const, content: "x" };
+    expect(() => buildCorpus({ contributions: [dup, dup], tokenizer })).toThrow(/listed twice/);
+    expect(() => buildCorpus({ contributions: [{ ...dup, contributionId: 1n << 256n }], tokenizer })).toThrow(
+      /uint256/,
+    );
+  });
+});
