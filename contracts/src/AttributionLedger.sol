@@ -359,4 +359,10 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
     function inferenceStatus(uint256 inferenceId) external view returns (InferenceStatus) {
         return _inferences[inferenceId].status;
     }
+
+    /// @inheritdoc IAttributionLedger
+    function inferenceSubject(uint256 inferenceId) external view returns (InferenceStatus status, address payer) {
+        Inference storage inf = _inferences[inferenceId];
+        return (inf.status, inf.payer);
+    }
 }

@@ -337,6 +337,16 @@ contract DatanetRegistry is IDatanetRegistry, Ownable2Step {
         return _contributions[contributionId].status;
     }
 
+    /// @inheritdoc IDatanetRegistry
+    function contributionSubject(uint256 contributionId)
+        external
+        view
+        returns (ContributionStatus status, address contributor)
+    {
+        Contribution storage c = _contributions[contributionId];
+        return (c.status, c.contributor);
+    }
+
     /// @notice The contributor's usage in a Datanet today (zeros when nothing was contributed today).
     function dailyUsage(uint256 datanetId, address contributor)
         external

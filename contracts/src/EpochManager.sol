@@ -22,7 +22,8 @@ import {IDatanetRegistry} from "./interfaces/IDatanetRegistry.sol";
 /// earn agreePoints, dissenters lose dissentPenalty; assigned workers attesting later in the same epoch are
 /// scored at once. Votes are per epoch: a subject not finalized in its epoch starts over under the next
 /// epoch's seed (other workers), so nothing gets stuck; the Datanet owner's override is the last resort.
-/// No-shows are not penalised on-chain (they cannot be enumerated in O(1)); they earn nothing.
+/// No-shows are not penalised on-chain (they cannot be enumerated in O(1)); they earn nothing. A worker never
+/// attests a subject it has a stake in: its own contribution, or an inference it paid for.
 ///
 /// Heartbeats: one per heartbeatWindowBlocks; credited heartbeatPoints only while the worker's verification
 /// work is healthy: it agreed with a quorum in this or the previous epoch and has not dissented more than it
@@ -191,6 +192,7 @@ contract EpochManager is AccessControl {
     error AlreadyAttested(uint256 epoch, uint8 kind, uint256 subjectId, address worker);
     error SubjectAlreadyFinalized(uint8 kind, uint256 subjectId, uint256 epoch);
     error SubjectNotOpen(uint8 kind, uint256 subjectId);
+    error InterestedParty(uint8 kind, uint256 subjectId, address worker);
     error HeartbeatTooSoon(address worker, uint256 window);
     error EpochNotEnded(uint256 epoch, uint256 currentEpoch);
     error EpochAlreadyClosed(uint256 epoch);
@@ -409,44 +411,75 @@ contract EpochManager is AccessControl {
     function attest(uint256 epoch, uint8 kind, uint256 subjectId, uint8 verdict, uint32 score, bytes32 resultHash)
         external
     {
-        uint256 current = _ensureEpoch();
-        if (epoch != current) revert WrongEpoch(epoch, current);
-        if (kind > KIND_INFERENCE) revert InvalidKind(kind);
-        if (verdict != VERDICT_ACCEPT && verdict != VERDICT_REJECT) revert InvalidVerdict(verdict);
-        if (!_isActive(_workers[msg.sender], epoch)) revert NotActive(msg.sender, epoch);
-        EpochInfo storage info = _epochs[epoch];
-        if (!_isAssigned(info, kind, subjectId, msg.sender)) {
-            revert NotAssigned(epoch, kind, subjectId, msg.sender);
-        }
-        bytes32 roundKey = keccak256(abi.encode(epoch, kind, subjectId));
-        if (_verdictOf[roundKey][msg.sender] != 0) revert AlreadyAttested(epoch, kind, subjectId, msg.sender);
-        Outcome memory outcome = _outcomes[_subjectKey(kind, subjectId)];
-        if (outcome.verdict != 0 && outcome.epoch != epoch) {
-            revert SubjectAlreadyFinalized(kind, subjectId, outcome.epoch);
-        }
-        if (outcome.verdict == 0 && !_isOpen(kind, subjectId)) revert SubjectNotOpen(kind, subjectId);
-
+        (bytes32 roundKey, uint8 outcome) = _admit(epoch, kind, subjectId, verdict);
         Round storage round = _rounds[roundKey];
         _verdictOf[roundKey][msg.sender] = verdict;
         uint32 votesForVerdict = verdict == VERDICT_ACCEPT ? ++round.acceptVotes : ++round.rejectVotes;
-        emit Attested(epoch, subjectId, msg.sender, kind, verdict, score, resultHash, round.acceptVotes, round.rejectVotes);
+        _emitAttested(epoch, kind, subjectId, verdict, score, resultHash, round);
 
-        if (outcome.verdict != 0) {
+        if (outcome != 0) {
             // Finalized earlier in this epoch: score the late vote at once.
-            _score(epoch, msg.sender, verdict == outcome.verdict, kind, subjectId);
+            _score(epoch, msg.sender, verdict == outcome, kind, subjectId);
             return;
         }
         round.votes.push(Vote({worker: msg.sender, verdict: verdict}));
+        EpochInfo storage info = _epochs[epoch];
         if (votesForVerdict >= _quorum(info.activeWorkers, info.quorum)) {
             _finalize(epoch, kind, subjectId, verdict, round);
         }
     }
 
-    function _isOpen(uint8 kind, uint256 subjectId) private view returns (bool) {
-        if (kind == KIND_CONTRIBUTION) {
-            return datanetRegistry.contributionStatus(subjectId) == IDatanetRegistry.ContributionStatus.Pending;
+    /// @dev Every check attest() makes before counting a vote; returns the round key and the subject's
+    /// verdict if a quorum already decided it in this epoch (0 otherwise).
+    function _admit(uint256 epoch, uint8 kind, uint256 subjectId, uint8 verdict)
+        private
+        returns (bytes32 roundKey, uint8 outcomeVerdict)
+    {
+        uint256 current = _ensureEpoch();
+        if (epoch != current) revert WrongEpoch(epoch, current);
+        if (kind > KIND_INFERENCE) revert InvalidKind(kind);
+        if (verdict != VERDICT_ACCEPT && verdict != VERDICT_REJECT) revert InvalidVerdict(verdict);
+        if (!_isActive(_workers[msg.sender], epoch)) revert NotActive(msg.sender, epoch);
+        if (!_isAssigned(_epochs[epoch], kind, subjectId, msg.sender)) {
+            revert NotAssigned(epoch, kind, subjectId, msg.sender);
         }
-        return attributionLedger.inferenceStatus(subjectId) == IAttributionLedger.InferenceStatus.Recorded;
+        roundKey = keccak256(abi.encode(epoch, kind, subjectId));
+        if (_verdictOf[roundKey][msg.sender] != 0) revert AlreadyAttested(epoch, kind, subjectId, msg.sender);
+        Outcome memory outcome = _outcomes[_subjectKey(kind, subjectId)];
+        if (outcome.verdict != 0 && outcome.epoch != epoch) {
+            revert SubjectAlreadyFinalized(kind, subjectId, outcome.epoch);
+        }
+        (bool open, address party) = _subject(kind, subjectId);
+        // Nobody validates their own contribution or re-checks an inference they paid for.
+        if (party == msg.sender) revert InterestedParty(kind, subjectId, msg.sender);
+        if (outcome.verdict == 0 && !open) revert SubjectNotOpen(kind, subjectId);
+        return (roundKey, outcome.verdict);
+    }
+
+    function _emitAttested(
+        uint256 epoch,
+        uint8 kind,
+        uint256 subjectId,
+        uint8 verdict,
+        uint32 score,
+        bytes32 resultHash,
+        Round storage round
+    ) private {
+        emit Attested(
+            epoch, subjectId, msg.sender, kind, verdict, score, resultHash, round.acceptVotes, round.rejectVotes
+        );
+    }
+
+    /// @dev Whether the subject still awaits a verdict, and who would gain from it (contributor or payer).
+    function _subject(uint8 kind, uint256 subjectId) private view returns (bool open, address party) {
+        if (kind == KIND_CONTRIBUTION) {
+            IDatanetRegistry.ContributionStatus status;
+            (status, party) = datanetRegistry.contributionSubject(subjectId);
+            return (status == IDatanetRegistry.ContributionStatus.Pending, party);
+        }
+        IAttributionLedger.InferenceStatus inferenceStatus;
+        (inferenceStatus, party) = attributionLedger.inferenceSubject(subjectId);
+        return (inferenceStatus == IAttributionLedger.InferenceStatus.Recorded, party);
     }
 
     /// @dev Voters before quorum number at most 2 * (quorum - 1) + 1, so this loop is bounded.

@@ -394,6 +394,19 @@ describe("EpochManager", () => {
       errorName: "SubjectNotOpen",
       args: [C, 999n],
     });
+    const receipt = await f.confirm(
+      f.contracts(worker(1)).datanetRegistry.write.contribute([1n, randomRoot(), 10n, 1, "", ""]),
+    );
+    const own = parseEventLogs({
+      abi: datanetRegistryAbi,
+      logs: receipt.logs,
+      eventName: "ContributionSubmitted",
+    })[0]!.args.contributionId;
+    expect(await revertOf(w.write.attest([epoch, C, own, ACCEPT, 0, zeroHash]))).toEqual({
+      errorName: "InterestedParty",
+      args: [C, own, worker(1).address],
+    });
+    await attest(2, epoch, C, own, ACCEPT);
     // The Datanet owner decided first: validators can no longer vote on it.
     await f.confirm(f.contracts(f.accounts[9]!).datanetRegistry.write.overrideContribution([id, 3]));
     expect((await revertOf(w.write.attest([epoch, C, id, ACCEPT, 0, zeroHash]))).errorName).toBe(

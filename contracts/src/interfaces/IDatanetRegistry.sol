@@ -14,6 +14,12 @@ interface IDatanetRegistry {
 
     function contributionStatus(uint256 contributionId) external view returns (ContributionStatus);
 
+    /// @notice Status and contributor in one call (None and address(0) for an unknown id).
+    function contributionSubject(uint256 contributionId)
+        external
+        view
+        returns (ContributionStatus status, address contributor);
+
     /// @notice Contributor and Datanet of each contribution; reverts unless every one is Accepted.
     function acceptedContributions(uint256[] calldata contributionIds)
         external
