@@ -1,6 +1,9 @@
+import { createWalletClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
+import { attributionLedgerAbi, epochManagerAbi } from "../generated/index.ts";
 import { type ContractsFixture, startContractsFixture } from "../test/deployFixture.ts";
-import { defaultDeployParams } from "./deployContracts.ts";
+import { defaultDeployParams, deployContracts } from "./deployContracts.ts";
 
 describe("deployContracts", () => {
   let f: ContractsFixture;
@@ -18,16 +21,98 @@ describe("deployContracts", () => {
     expect(await c.datanetRegistry.read.epochManager()).toBe(addresses.epochManager);
     expect(await c.attributionLedger.read.epochManager()).toBe(addresses.epochManager);
     expect(await c.attributionLedger.read.validatorPool()).toBe(addresses.pointsDistributor);
+    expect(await c.attributionLedger.read.treasury()).toBe(f.admin.address);
     expect(await c.modelRegistry.read.datanetRegistry()).toBe(addresses.datanetRegistry);
     expect(await c.epochManager.read.epochLength()).toBe(defaultDeployParams.epochLength);
+    expect(await c.epochManager.read.genesisBlock()).toBeGreaterThanOrEqual(f.deploymentBlock);
     expect(await c.pointsDistributor.read.epochManager()).toBe(addresses.epochManager);
+    expect(await c.pointsDistributor.read.weiPerPoint()).toBe(defaultDeployParams.weiPerPoint);
+    expect(await c.datanetRegistry.read.owner()).toBe(f.admin.address);
     expect(await f.publicClient.getBalance({ address: addresses.pointsDistributor })).toBe(
       defaultDeployParams.distributorFunding,
     );
-    const code = await f.publicClient.getCode({
-      address: addresses.datanetRegistry,
-      blockNumber: f.deploymentBlock,
+    // The indexer starts at deploymentBlock: the first contract exists there and not before.
+    expect(
+      await f.publicClient.getCode({ address: addresses.datanetRegistry, blockNumber: f.deploymentBlock }),
+    ).toBeDefined();
+    expect(
+      await f.publicClient.getCode({
+        address: addresses.datanetRegistry,
+        blockNumber: f.deploymentBlock - 1n,
+      }),
+    ).toBeUndefined();
+  });
+
+  it("takes overrides, and deploys again from a later nonce", async () => {
+    const deployer = f.accounts[2]!;
+    const poster = f.accounts[3]!.address;
+    const treasury = f.accounts[4]!.address;
+    const { addresses, params } = await deployContracts({
+      walletClient: f.walletClient(deployer),
+      publicClient: f.publicClient,
+      params: {
+        epochLength: 10n,
+        validatorsPerSubject: 5,
+        pointsPoster: poster,
+        treasury,
+        distributorFunding: 0n,
+      },
     });
-    expect(code).toBeDefined();
+    expect(params).toMatchObject({
+      epochLength: 10n,
+      validatorsPerSubject: 5,
+      quorum: 2,
+      admin: deployer.address,
+      treasury,
+    });
+    const read = <T>(p: Promise<T>) => p;
+    expect(
+      await read(
+        f.publicClient.readContract({
+          address: addresses.epochManager,
+          abi: epochManagerAbi,
+          functionName: "epochLength",
+        }),
+      ),
+    ).toBe(10n);
+    const role = await f.publicClient.readContract({
+      address: addresses.epochManager,
+      abi: epochManagerAbi,
+      functionName: "POINTS_POSTER_ROLE",
+    });
+    expect(
+      await f.publicClient.readContract({
+        address: addresses.epochManager,
+        abi: epochManagerAbi,
+        functionName: "hasRole",
+        args: [role, poster],
+      }),
+    ).toBe(true);
+    expect(
+      await f.publicClient.readContract({
+        address: addresses.attributionLedger,
+        abi: attributionLedgerAbi,
+        functionName: "treasury",
+      }),
+    ).toBe(treasury);
+    expect(await f.publicClient.getBalance({ address: addresses.pointsDistributor })).toBe(0n);
+    expect(addresses.datanetRegistry).not.toBe(f.addresses.datanetRegistry);
+  });
+
+  it("refuses a fee split that does not add up, before sending anything", async () => {
+    const deployer = f.accounts[5]!;
+    const nonce = await f.publicClient.getTransactionCount({ address: deployer.address });
+    await expect(
+      deployContracts({
+        walletClient: f.walletClient(deployer),
+        publicClient: f.publicClient,
+        params: { developerBps: 5000 },
+      }),
+    ).rejects.toThrow(NonRetryableUserError);
+    expect(await f.publicClient.getTransactionCount({ address: deployer.address })).toBe(nonce);
+    const noAccount = createWalletClient({ chain: f.chain, transport: http(f.rpcUrl) });
+    await expect(deployContracts({ walletClient: noAccount, publicClient: f.publicClient })).rejects.toThrow(
+      /wallet client with an account/,
+    );
   });
 });
