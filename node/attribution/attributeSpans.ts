@@ -47,24 +47,28 @@ export function attributeSpans(
 ): AttributionResult {
   const opts = checkOptions({ ...defaultAttributionOptions, ...options });
   const m = output.length;
+  // matchLength[i] is the exact longest match at i whenever it could reach minSpanLength, and otherwise an
+  // upper bound below minSpanLength. A match at i is at most one longer than the match at i+1, so scanning right
+  // to left, a position whose bound is already too short for a span needs no search: outside copied text that
+  // skips most positions. Bounds never decide anything: a span start and the position before it that could
+  // contain it (≥ span length + 1 ≥ L + 1) are always searched.
   const matchLength = new Int32Array(m);
-  // A token the corpus cannot contain (the separator or beyond) ends every match before it.
+  const L = opts.minSpanLength;
   let segmentEnd = m;
   for (let i = m - 1; i >= 0; i--) {
-    const t = output[i]!;
-    if (t >= index.separator) {
+    // A token the corpus cannot contain (the separator or beyond) ends every match before it.
+    if (output[i]! >= index.separator) {
       segmentEnd = i;
       continue;
     }
-    // Too close to the segment's end to start a span: no search. Maximality is unaffected, since the
-    // position before a span start is always far enough from the end to have been searched.
-    matchLength[i] = segmentEnd - i >= opts.minSpanLength ? index.longestMatch(output, i, segmentEnd) : 0;
+    const bound = Math.min(segmentEnd - i, i + 1 < segmentEnd ? matchLength[i + 1]! + 1 : 1);
+    matchLength[i] = bound < L ? bound : index.longestMatch(output, i, i + bound);
   }
   const spans: AttributionSpan[] = [];
   const scores = new Map<bigint, bigint>();
   for (let i = 0; i < m; i++) {
     const length = matchLength[i]!;
-    if (length < opts.minSpanLength) continue;
+    if (length < L) continue;
     if (i > 0 && matchLength[i - 1]! >= length + 1) continue;
     const occ = index.occurrences(output, i, length, opts.maxSpanOccurrences);
     if (occ.positions === undefined || occ.positions.length === 0) continue;

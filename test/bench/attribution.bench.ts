@@ -1,0 +1,249 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { attributeSpans } from "../../node/attribution/attributeSpans.ts";
+import {
+  type AttributionIndex,
+  createAttributionIndex,
+} from "../../node/attribution/createAttributionIndex.ts";
+import { saveIndex } from "../../node/attribution/indexFile.ts";
+import { buildIndexShard } from "../../node/attribution/indexShard.ts";
+import { createRandom, createZipfSampler, syntheticCorpus } from "../../node/attribution/syntheticCorpus.ts";
+import { type Benchmark, figure, percentile } from "./benchmark.ts";
+
+/**
+ * The Proof of Attribution index at Datanet scale. Token ids are synthetic (Zipf over a cl100k-sized vocabulary,
+ * documents of ~1000 tokens) so the figures measure the index, not BPE: tokenization is excluded.
+ * ATTRIBUTION_BENCH_TOKENS overrides the 50M default (e.g. for a quick run).
+ */
+const TOKENS = Number(process.env.ATTRIBUTION_BENCH_TOKENS ?? 50_000_000);
+const VOCAB = 100_277;
+const SLICE = 1_000_000;
+const OUTPUT_TOKENS = 500;
+const TRACES = 200;
+
+type Fixture = {
+  index: AttributionIndex;
+  buildSeconds: number;
+  slice: AttributionIndex;
+  sliceSortSeconds: number;
+  dir: string;
+  indexFile: string | undefined;
+};
+
+let fixture: Fixture | undefined;
+
+/** Plain suffix array: sort all positions with a suffix comparator (what one writes without SA-IS). */
+function comparisonSortSuffixArray(text: Uint32Array): Int32Array {
+  const n = text.length;
+  const sa = Int32Array.from({ length: n }, (_, i) => i);
+  sa.sort((a, b) => {
+    let k = 0;
+    while (a + k < n && b + k < n && text[a + k] === text[b + k]) k++;
+    if (a + k === n) return -1;
+    if (b + k === n) return 1;
+    return text[a + k]! - text[b + k]!;
+  });
+  return sa;
+}
+
+function getFixture(): Fixture {
+  if (fixture) return fixture;
+  console.error(`# generating ${TOKENS} synthetic tokens…`);
+  const corpus = syntheticCorpus({ tokens: TOKENS, vocabSize: VOCAB, seed: 1, meanDocLength: 1000 });
+  console.error("# building the SA-IS index…");
+  const t0 = performance.now();
+  const shard = buildIndexShard(corpus, VOCAB);
+  const buildSeconds = (performance.now() - t0) / 1000;
+  const index = createAttributionIndex({ tokenizerId: "synthetic", separator: VOCAB, shards: [shard] });
+
+  // The baseline: the first SLICE tokens (cut at a document end), comparison-sorted.
+  let docs = 0;
+  while (corpus.docStarts[docs + 1]! <= SLICE && docs + 1 < corpus.docContributions.length) docs++;
+  const end = corpus.docStarts[docs]!;
+  const sliceCorpus = {
+    tokens: corpus.tokens.slice(0, end),
+    docStarts: corpus.docStarts.slice(0, docs + 1),
+    docContributions: corpus.docContributions.slice(0, docs),
+    contributionIds: corpus.contributionIds,
+  };
+  console.error(`# comparison-sorting ${end} tokens…`);
+  const t1 = performance.now();
+  const sliceSa = comparisonSortSuffixArray(sliceCorpus.tokens);
+  const sliceSortSeconds = (performance.now() - t1) / 1000;
+  // Same data, two algorithms: they must agree, or the speed comparison means nothing.
+  const check = buildIndexShard(sliceCorpus, VOCAB).suffixArray;
+  if (check.length !== sliceSa.length || check.some((v, i) => v !== sliceSa[i])) {
+    throw new Error("SA-IS and the comparison sort disagree on the slice.");
+  }
+  const slice = createAttributionIndex({
+    tokenizerId: "synthetic",
+    separator: VOCAB,
+    shards: [{ ...sliceCorpus, suffixArray: sliceSa }],
+  });
+  fixture = {
+    index,
+    buildSeconds,
+    slice,
+    sliceSortSeconds,
+    dir: mkdtempSync(join(tmpdir(), "attr-bench-")),
+    indexFile: undefined,
+  };
+  process.once("exit", () => rmSync(fixture!.dir, { recursive: true, force: true }));
+  return fixture;
+}
+
+/** 500-token outputs that copy 8–64-token pieces of corpus documents between stretches of fresh tokens. */
+function makeOutputs(index: AttributionIndex, count: number, seed: number): Uint32Array[] {
+  const random = createRandom(seed);
+  const sample = createZipfSampler(VOCAB, random);
+  const shard = index.shards[0]!;
+  const outputs: Uint32Array[] = [];
+  for (let o = 0; o < count; o++) {
+    const out = new Uint32Array(OUTPUT_TOKENS);
+    let at = 0;
+    while (at < OUTPUT_TOKENS) {
+      if (random() < 0.5) {
+        const d = Math.floor(random() * shard.docContributions.length);
+        const from = shard.docStarts[d]!;
+        const docLength = shard.docStarts[d + 1]! - 1 - from;
+        const length = Math.min(8 + Math.floor(random() * 57), docLength, OUTPUT_TOKENS - at);
+        const start = from + Math.floor(random() * Math.max(1, docLength - length));
+        out.set(shard.tokens.subarray(start, start + length), at);
+        at += length;
+      } else {
+        const length = Math.min(1 + Math.floor(random() * 30), OUTPUT_TOKENS - at);
+        for (let i = 0; i < length; i++) out[at++] = sample();
+      }
+    }
+    outputs.push(out);
+  }
+  return outputs;
+}
+
+/** Wall-clock and CPU milliseconds per trace: on a shared machine the gap between the two is time not scheduled. */
+function traceLatencies(
+  index: AttributionIndex,
+  outputs: Uint32Array[],
+): { ms: number[]; cpuMs: number[]; spans: number } {
+  for (const o of outputs.slice(0, 20)) attributeSpans(index, o); // warm-up
+  const ms: number[] = [];
+  const cpuMs: number[] = [];
+  let spans = 0;
+  for (const o of outputs) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    const r = attributeSpans(index, o);
+    ms.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpuMs.push((used.user + used.system) / 1000);
+    spans += r.spans.length;
+  }
+  return { ms, cpuMs, spans };
+}
+
+/** Loads the saved index in a fresh process: resident bytes after loading, and peak while rebuilding its SA. */
+const MEMORY_PROBE = `
+import { loadIndex } from ${JSON.stringify(new URL("../../node/attribution/indexFile.ts", import.meta.url).href)};
+import { buildSuffixArray } from ${JSON.stringify(new URL("../../node/attribution/buildSuffixArray.ts", import.meta.url).href)};
+import { attributeSpans } from ${JSON.stringify(new URL("../../node/attribution/attributeSpans.ts", import.meta.url).href)};
+globalThis.gc?.();
+const before = process.memoryUsage().rss;
+const index = loadIndex(process.argv[1]);
+attributeSpans(index, index.shards[0].tokens.subarray(5000, 5500));
+globalThis.gc?.();
+const loaded = process.memoryUsage().rss - before;
+const tokens = index.size;
+const peakBefore = process.resourceUsage().maxRSS * 1024;
+buildSuffixArray(index.shards[0].tokens, index.separator + 1);
+const buildPeak = process.resourceUsage().maxRSS * 1024 - before;
+console.log(JSON.stringify({ tokens, loaded, buildPeak, peakBefore }));
+`;
+
+const benchmarks: Benchmark[] = [
+  {
+    name: "attribution.build",
+    description: `SA-IS index build, tokens/s at ${TOKENS} tokens (tokenization excluded), vs a comparison-sort SA on ${SLICE}`,
+    async run() {
+      const f = getFixture();
+      const rate = f.index.size / f.buildSeconds;
+      const baseline = f.slice.size / f.sliceSortSeconds;
+      return [
+        figure(
+          "attribution.build",
+          rate,
+          "tokens/s",
+          baseline,
+          `comparison-sort suffix array on the first ${f.slice.size} tokens of the same data`,
+          {
+            target: ">= 2000000",
+            met: rate >= 2_000_000,
+            tokens: f.index.size,
+            seconds: f.buildSeconds,
+            baselineSeconds: f.sliceSortSeconds,
+          },
+        ),
+      ];
+    },
+  },
+  {
+    name: "attribution.trace",
+    description: `latency to attribute a ${OUTPUT_TOKENS}-token output against the ${TOKENS}-token index`,
+    async run() {
+      const f = getFixture();
+      const big = traceLatencies(f.index, makeOutputs(f.index, TRACES, 2));
+      const small = traceLatencies(f.slice, makeOutputs(f.slice, TRACES, 3));
+      const note = `same kind of outputs against a ${f.slice.size}-token index`;
+      return [
+        figure("attribution.trace.p50", percentile(big.ms, 50), "ms", percentile(small.ms, 50), note, {
+          tokens: f.index.size,
+          traces: TRACES,
+          meanSpans: big.spans / TRACES,
+          cpuMs: percentile(big.cpuMs, 50),
+        }),
+        figure("attribution.trace.p95", percentile(big.ms, 95), "ms", percentile(small.ms, 95), note, {
+          target: "<= 20",
+          met: percentile(big.ms, 95) <= 20,
+          tokens: f.index.size,
+          cpuMs: percentile(big.cpuMs, 95),
+          loadAverage: loadavg()[0],
+        }),
+      ];
+    },
+  },
+  {
+    name: "attribution.memory",
+    description: "resident bytes per indexed token after loading the index file in a fresh process",
+    async run() {
+      const f = getFixture();
+      f.indexFile ??= join(f.dir, "bench.idx");
+      saveIndex(f.index, f.indexFile);
+      const probe = spawnSync(
+        process.execPath,
+        ["--expose-gc", "--input-type=module", "-e", MEMORY_PROBE, f.indexFile],
+        { encoding: "utf8", maxBuffer: 1 << 20 },
+      );
+      if (probe.status !== 0) throw new Error(`memory probe failed: ${probe.stderr}`);
+      const m = JSON.parse(probe.stdout) as { tokens: number; loaded: number; buildPeak: number };
+      const perToken = m.loaded / m.tokens;
+      return [
+        figure(
+          "attribution.memory",
+          perToken,
+          "bytes/token",
+          m.buildPeak / m.tokens,
+          "peak resident bytes per token while building the suffix array in the same process",
+          {
+            target: "<= 12",
+            met: perToken <= 12,
+            tokens: m.tokens,
+            residentBytes: m.loaded,
+          },
+        ),
+      ];
+    },
+  },
+];
+
+export default benchmarks;
