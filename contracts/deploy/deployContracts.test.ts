@@ -1,8 +1,16 @@
-import { createWalletClient, http } from "viem";
+import { createWalletClient, http, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
-import { attributionLedgerAbi, epochManagerAbi } from "../generated/index.ts";
-import { type ContractsFixture, startContractsFixture } from "../test/deployFixture.ts";
+import {
+  attributionLedgerAbi,
+  epochManagerAbi,
+  epochManagerBytecode,
+  modelRegistryAbi,
+  modelRegistryBytecode,
+  pointsDistributorAbi,
+  pointsDistributorBytecode,
+} from "../generated/index.ts";
+import { type ContractsFixture, revertOf, startContractsFixture } from "../test/deployFixture.ts";
 import { defaultDeployParams, deployContracts } from "./deployContracts.ts";
 
 describe("deployContracts", () => {
@@ -110,9 +118,97 @@ describe("deployContracts", () => {
       }),
     ).rejects.toThrow(NonRetryableUserError);
     expect(await f.publicClient.getTransactionCount({ address: deployer.address })).toBe(nonce);
+    await expect(
+      deployContracts({
+        walletClient: f.walletClient(deployer),
+        publicClient: f.publicClient,
+        params: { quorum: 0 },
+      }),
+    ).rejects.toThrow(/quorum must be at least 1/);
+    await expect(
+      deployContracts({
+        walletClient: f.walletClient(deployer),
+        publicClient: f.publicClient,
+        params: { epochLength: 0n },
+      }),
+    ).rejects.toThrow(/epochLength/);
     const noAccount = createWalletClient({ chain: f.chain, transport: http(f.rpcUrl) });
     await expect(deployContracts({ walletClient: noAccount, publicClient: f.publicClient })).rejects.toThrow(
       /wallet client with an account/,
     );
+    expect(await f.publicClient.getTransactionCount({ address: deployer.address })).toBe(nonce);
+  });
+
+  it("has constructors that refuse bad wiring with a named error", async () => {
+    const wallet = f.walletClient(f.admin);
+    const common = { account: f.admin, chain: f.chain } as const;
+    const params = {
+      minStake: 0n,
+      validatorsPerSubject: 3,
+      quorum: 2,
+      heartbeatWindowBlocks: 1,
+      agreePoints: 1n,
+      dissentPenalty: 1n,
+      heartbeatPoints: 1n,
+    };
+    const { datanetRegistry, attributionLedger } = f.addresses;
+    expect(
+      await revertOf(
+        wallet.deployContract({
+          ...common,
+          abi: epochManagerAbi,
+          bytecode: epochManagerBytecode,
+          args: [f.admin.address, datanetRegistry, attributionLedger, 0n, params],
+        }),
+      ),
+    ).toEqual({ errorName: "InvalidEpochLength", args: [] });
+    expect(
+      (
+        await revertOf(
+          wallet.deployContract({
+            ...common,
+            abi: epochManagerAbi,
+            bytecode: epochManagerBytecode,
+            args: [f.admin.address, zeroAddress, attributionLedger, 10n, params],
+          }),
+        )
+      ).errorName,
+    ).toBe("ZeroAddress");
+    expect(
+      (
+        await revertOf(
+          wallet.deployContract({
+            ...common,
+            abi: epochManagerAbi,
+            bytecode: epochManagerBytecode,
+            args: [f.admin.address, datanetRegistry, attributionLedger, 10n, { ...params, quorum: 0 }],
+          }),
+        )
+      ).errorName,
+    ).toBe("InvalidParams");
+    expect(
+      (
+        await revertOf(
+          wallet.deployContract({
+            ...common,
+            abi: pointsDistributorAbi,
+            bytecode: pointsDistributorBytecode,
+            args: [f.admin.address, zeroAddress, 1n],
+          }),
+        )
+      ).errorName,
+    ).toBe("ZeroAddress");
+    expect(
+      (
+        await revertOf(
+          wallet.deployContract({
+            ...common,
+            abi: modelRegistryAbi,
+            bytecode: modelRegistryBytecode,
+            args: [zeroAddress],
+          }),
+        )
+      ).errorName,
+    ).toBe("ZeroAddress");
   });
 });

@@ -127,6 +127,21 @@ export async function deployContracts(
       hint: "Adjust developerBps, validatorBps and contributorBps.",
     });
   }
+  for (const key of ["validatorsPerSubject", "quorum", "heartbeatWindowBlocks"] as const) {
+    if (!(params[key] >= 1)) {
+      throw new NonRetryableUserError(`Deploy parameter ${key} must be at least 1 (got ${params[key]}).`, {
+        hint: `Pass a positive ${key}, or leave it unset for the devnet default (${defaultDeployParams[key]}).`,
+      });
+    }
+  }
+  if (params.epochLength < 1n) {
+    throw new NonRetryableUserError(
+      `Deploy parameter epochLength must be at least 1 block (got ${params.epochLength}).`,
+      {
+        hint: "Pass a positive epochLength, e.g. 30n on a devnet.",
+      },
+    );
+  }
   const chain = walletClient.chain ?? null;
   const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
   const at = (i: number) => getContractAddress({ from: account.address, nonce: BigInt(nonce + i) });

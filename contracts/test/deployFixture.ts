@@ -6,6 +6,7 @@ import {
   decodeErrorResult,
   getContract,
   type Hash,
+  type Hex,
   http,
   BaseError as ViemBaseError,
 } from "viem";
@@ -138,11 +139,19 @@ export async function revertOf(
       error instanceof ViemBaseError
         ? error.walk((e) => e instanceof ContractFunctionRevertedError)
         : undefined;
-    if (reverted instanceof ContractFunctionRevertedError && reverted.raw) {
-      const decoded = decodeErrorResult({ abi: protocolErrorsAbi, data: reverted.raw });
-      return { errorName: decoded.errorName, args: (decoded.args ?? []) as readonly unknown[] };
-    }
-    throw error;
+    let raw: Hex | undefined;
+    if (reverted instanceof ContractFunctionRevertedError) raw = reverted.raw;
+    // Deployments are not contract calls: the revert data sits on the RPC error.
+    raw ??= (
+      error instanceof ViemBaseError
+        ? (error.walk((e) => typeof (e as { data?: unknown }).data === "string") as
+            | { data?: Hex }
+            | undefined)
+        : undefined
+    )?.data;
+    if (!raw) throw error;
+    const decoded = decodeErrorResult({ abi: protocolErrorsAbi, data: raw });
+    return { errorName: decoded.errorName, args: (decoded.args ?? []) as readonly unknown[] };
   }
   throw new Error("expected the call to revert, but it succeeded");
 }
