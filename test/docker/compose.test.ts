@@ -1,0 +1,273 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIELDS_BY_KEY } from "../../config/configFields.ts";
+import {
+  composeConfig,
+  composeVariables,
+  DOCKER_DIR,
+  findDockerCompose,
+  parseYaml,
+  readEnvFile,
+} from "./composeConfig.ts";
+
+type Healthcheck = { test?: string[] | string; disable?: boolean };
+type VolumeLong = { type?: string; source?: string; target?: string; read_only?: boolean };
+type Service = {
+  image?: string;
+  build?: unknown;
+  profiles?: string[];
+  restart?: string;
+  stop_grace_period?: string;
+  healthcheck?: Healthcheck;
+  depends_on?: Record<string, { condition?: string }> | string[];
+  environment?: Record<string, string | null>;
+  secrets?: (string | { source: string; target?: string })[];
+  volumes?: (string | VolumeLong)[];
+  ports?: (string | { target?: number; published?: string | number })[];
+  command?: string[] | string;
+};
+type Compose = {
+  services: Record<string, Service>;
+  secrets?: Record<string, { file?: string }>;
+  volumes?: Record<string, unknown>;
+};
+
+const bin = findDockerCompose();
+const composeText = readFileSync(join(DOCKER_DIR, "compose.yaml"), "utf8");
+const envExample = readFileSync(join(DOCKER_DIR, ".env.example"), "utf8");
+const env = readEnvFile(envExample);
+const documented = new Map(env.map((e) => [e.name, e]));
+const used = composeVariables(composeText);
+
+const HTTP_PORT = FIELDS_BY_KEY.get("http.port")!.defaultValue as number;
+const INDEXER_PORT = FIELDS_BY_KEY.get("indexer.port")!.defaultValue as number;
+// Services that run once and exit, and the try-out profile: no restart policy wanted there.
+const ONE_SHOT = new Set(["op-geth-init", "devnet-setup"]);
+const isDevnet = (s: Service) => s.profiles?.includes("devnet") ?? false;
+
+/** `source:target[:mode]` or the long syntax, as docker-compose 1.x and 2.x print them. */
+function mounts(service: Service): { source: string; target: string; readOnly: boolean; bind: boolean }[] {
+  return (service.volumes ?? []).map((v) => {
+    if (typeof v === "string") {
+      const parts = v.split(":");
+      const source = parts[0]!;
+      return {
+        source,
+        target: parts[1] ?? source,
+        readOnly: parts[2]?.split(",").includes("ro") ?? false,
+        bind: source.startsWith("/") || source.startsWith("."),
+      };
+    }
+    return {
+      source: v.source ?? "",
+      target: v.target ?? "",
+      readOnly: v.read_only === true,
+      bind: v.type === "bind",
+    };
+  });
+}
+
+function healthcheckText(service: Service): string {
+  const test = service.healthcheck?.test;
+  return Array.isArray(test) ? test.join(" ") : (test ?? "");
+}
+
+function dependsOn(service: Service): Record<string, string> {
+  const d = service.depends_on ?? {};
+  if (Array.isArray(d)) return Object.fromEntries(d.map((name) => [name, "service_started"]));
+  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.condition ?? "service_started"]));
+}
+
+/** A tag that names one release: a digest, or a tag with a dotted version number (not `latest`, not `17`). */
+function pinnedTag(image: string): string | undefined {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return image.split("@")[1];
+  const lastSlash = image.lastIndexOf("/");
+  const colon = image.indexOf(":", lastSlash + 1);
+  if (colon < 0) return undefined;
+  const tag = image.slice(colon + 1);
+  return /^v?\d+\.\d+(\.\d+)?([-.][\w.-]+)?$/.test(tag) ? tag : undefined;
+}
+
+describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
+  let dir: string;
+  const configs = new Map<string, Compose>();
+  const profiles: [string, string[]][] = [
+    ["default", []],
+    ["monitoring", ["monitoring"]],
+    ["devnet", ["devnet"]],
+  ];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "olnode-compose-"));
+    writeFileSync(join(dir, ".env"), envExample);
+    const results = await Promise.all(
+      profiles.map(([, list]) => composeConfig(bin!, { envFile: join(dir, ".env"), profiles: list })),
+    );
+    profiles.forEach(([name], i) => {
+      const result = results[i]!;
+      if (result.status !== 0) throw new Error(`docker-compose config (${name}) failed:\n${result.stderr}`);
+      configs.set(name, parseYaml(result.stdout) as Compose);
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const all = () => configs.get("default")!;
+
+  it("parses with .env.example as .env, for every profile", () => {
+    for (const [name] of profiles) {
+      const services = Object.keys(configs.get(name)!.services);
+      expect(services, name).toEqual(
+        expect.arrayContaining(["op-geth", "op-node", "postgres", "indexer", "node"]),
+      );
+    }
+    expect(Object.keys(all().services)).toEqual(
+      expect.arrayContaining(["prometheus", "grafana", "devnet-anvil", "devnet-setup", "devnet-node"]),
+    );
+    expect(all().services.prometheus!.profiles).toEqual(["monitoring"]);
+    expect(all().services.grafana!.profiles).toEqual(["monitoring"]);
+    for (const name of ["devnet-anvil", "devnet-setup", "devnet-indexer", "devnet-node"]) {
+      expect(all().services[name]!.profiles, name).toEqual(["devnet"]);
+    }
+  });
+
+  it("fails with the variable's name when a REQUIRED one is missing", async () => {
+    const missing = join(dir, "missing.env");
+    writeFileSync(missing, envExample.replace(/^POSTGRES_PASSWORD=.*$/m, ""));
+    const result = await composeConfig(bin!, { envFile: missing });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("POSTGRES_PASSWORD");
+  });
+
+  it("pins every image to a release (our image: a versioned tag and a build)", () => {
+    for (const [name, service] of Object.entries(all().services)) {
+      expect(service.image, `${name} has no image`).toBeTruthy();
+      expect(pinnedTag(service.image!), `${name}: ${service.image} is not pinned`).toBeDefined();
+      expect(service.image).not.toMatch(/:latest$/);
+    }
+    const ours = Object.entries(all().services).filter(([, s]) => s.build);
+    expect(ours.map(([n]) => n)).toEqual(
+      expect.arrayContaining(["indexer", "node", "devnet-anvil", "devnet-node"]),
+    );
+    for (const [, service] of ours) {
+      expect(service.build).toMatchObject({ dockerfile: "docker/Dockerfile" });
+      expect(service.image).toBe(`openledger/olnode:${documented.get("OLNODE_VERSION")!.value}`);
+    }
+  });
+
+  it("documents every interpolated variable in .env.example, required ones in the REQUIRED section first", () => {
+    expect(used.length).toBeGreaterThan(10);
+    for (const v of used) {
+      expect(documented.has(v.name), `${v.name} is used in compose.yaml but not in .env.example`).toBe(true);
+      const section = documented.get(v.name)!.section;
+      expect(section, v.name).toBe(v.required ? "REQUIRED" : "OPTIONAL");
+      if (!v.required) expect(v.hasDefault, `${v.name} needs a default or :?`).toBe(true);
+    }
+    // And nothing stale: every documented variable is read (COMPOSE_* configure compose itself).
+    const names = new Set(used.map((v) => v.name));
+    for (const e of env) {
+      if (!e.name.startsWith("COMPOSE_")) expect(names.has(e.name), `${e.name} is never used`).toBe(true);
+    }
+    const firstOptional = envExample.indexOf("# OPTIONAL");
+    expect(envExample.indexOf("# REQUIRED")).toBeGreaterThan(-1);
+    expect(envExample.indexOf("# REQUIRED")).toBeLessThan(firstOptional);
+  });
+
+  it("health-checks the node and the indexer on their own ports", () => {
+    const s = all().services;
+    for (const name of ["node", "devnet-node"]) {
+      expect(healthcheckText(s[name]!), name).toContain(`127.0.0.1:${HTTP_PORT}/health`);
+    }
+    for (const name of ["indexer", "devnet-indexer"]) {
+      expect(healthcheckText(s[name]!), name).toContain(`127.0.0.1:${INDEXER_PORT}/health`);
+    }
+    expect(healthcheckText(s.postgres!)).toContain("pg_isready");
+    // Slim images have no curl: the probes use node's fetch.
+    expect(healthcheckText(s.node!)).toMatch(/^CMD node -e /);
+  });
+
+  it("mounts keys and chain config read-only, state in named volumes", () => {
+    const s = all().services;
+    const node = s.node!;
+    const secretNames = (node.secrets ?? []).map((x) => (typeof x === "string" ? x : x.source));
+    expect(secretNames).toEqual(expect.arrayContaining(["operator_keystore", "operator_password"]));
+    expect(node.environment!.OLNODE__WORKER__KEYSTORE_FILE).toBe("/run/secrets/operator_keystore");
+    expect(node.environment!.OLNODE__WORKER__PASSWORD_FILE).toBe("/run/secrets/operator_password");
+    expect(all().secrets!.operator_keystore!.file).toMatch(/operator\.json$/);
+    for (const [name, service] of Object.entries(s)) {
+      for (const m of mounts(service)) {
+        if (m.bind) expect(m.readOnly, `${name}: bind mount ${m.source} must be :ro`).toBe(true);
+      }
+    }
+    const devnetState = mounts(s["devnet-node"]!).find((m) => m.target === "/devnet")!;
+    expect(devnetState.readOnly).toBe(true);
+    expect(s["devnet-node"]!.environment!.OLNODE__WORKER__KEYSTORE_FILE).toMatch(/^\/devnet\//);
+    const data = mounts(node).find((m) => m.target === "/var/lib/olnode")!;
+    expect(data.bind).toBe(false);
+    expect(Object.keys(all().volumes ?? {})).toContain(data.source.replace(/^openledger_/, ""));
+    expect(mounts(s.postgres!).find((m) => m.target === "/var/lib/postgresql/data")!.bind).toBe(false);
+  });
+
+  it("restarts long-running services unless stopped, with a stop grace period", () => {
+    for (const [name, service] of Object.entries(all().services)) {
+      if (ONE_SHOT.has(name)) {
+        expect(service.restart, name).toBe("no");
+        continue;
+      }
+      expect(service.stop_grace_period, `${name} has no stop_grace_period`).toBeTruthy();
+      if (!isDevnet(service)) expect(service.restart, name).toBe("unless-stopped");
+    }
+  });
+
+  it("starts the node after a healthy Postgres and indexer", () => {
+    const s = all().services;
+    expect(dependsOn(s.node!)).toMatchObject({ postgres: "service_healthy", indexer: "service_healthy" });
+    expect(dependsOn(s.indexer!)).toMatchObject({ postgres: "service_healthy" });
+    expect(dependsOn(s["op-geth"]!)).toMatchObject({ "op-geth-init": "service_completed_successfully" });
+    expect(dependsOn(s["devnet-indexer"]!)).toMatchObject({
+      postgres: "service_healthy",
+      "devnet-setup": "service_completed_successfully",
+    });
+    expect(dependsOn(s["devnet-node"]!)).toMatchObject({ "devnet-indexer": "service_healthy" });
+  });
+
+  it("keeps the devnet on its own Postgres schemas, away from the operator's", () => {
+    const s = all().services;
+    const schemas = (svc: Service) =>
+      ["INDEXER", "VIEWS", "WORKER"].map((k) => svc.environment![`OLNODE__DATABASE__${k}_SCHEMA`]);
+    for (const name of ["devnet-indexer", "devnet-node"]) {
+      for (const schema of schemas(s[name]!)) expect(schema, name).toMatch(/^devnet/);
+    }
+    expect(s["devnet-node"]!.environment!.OLNODE__NETWORK).toBe("devnet");
+  });
+
+  it("has Prometheus scrape the node and the indexer on the ports they serve /metrics on", () => {
+    const prom = parseYaml(readFileSync(join(DOCKER_DIR, "prometheus/prometheus.yml"), "utf8")) as {
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    };
+    const job = (name: string) => prom.scrape_configs.find((j) => j.job_name === name)!;
+    const targets = (name: string) => job(name).static_configs.flatMap((c) => c.targets);
+    expect(targets("olnode-node")).toEqual(expect.arrayContaining([`node:${HTTP_PORT}`]));
+    expect(targets("olnode-indexer")).toEqual(expect.arrayContaining([`indexer:${INDEXER_PORT}`]));
+    expect(job("olnode-node").metrics_path ?? "/metrics").toBe("/metrics");
+    expect(job("olnode-indexer").metrics_path ?? "/metrics").toBe("/metrics");
+    // Every scraped compose service exists, and the node's HTTP port is the one compose publishes.
+    const s = all().services;
+    for (const t of prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => c.targets))) {
+      expect(Object.keys(s), t).toContain(t.split(":")[0]);
+    }
+    const published = (svc: Service) =>
+      (svc.ports ?? []).map((p) =>
+        typeof p === "string" ? Number(p.split(":").at(-1)!.split("/")[0]) : p.target,
+      );
+    expect(published(s.node!)).toContain(HTTP_PORT);
+    expect(published(s.indexer!)).toContain(INDEXER_PORT);
+  });
+});
+
+if (!bin) {
+  describe("docker/compose.yaml", () => {
+    it.skip("needs the docker-compose binary (Debian: apt-get install -y docker-compose)", () => {});
+  });
+}

@@ -1,0 +1,204 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FIELDS_BY_KEY } from "../../config/configFields.ts";
+import { DOCKER_DIR, REPO_DIR } from "./composeConfig.ts";
+
+const dockerfile = readFileSync(join(DOCKER_DIR, "Dockerfile"), "utf8");
+// Continuation lines joined, comments dropped: one instruction per entry.
+const instructions = dockerfile
+  .replace(/\\\n/g, " ")
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#"));
+const stages = instructions.filter((l) => /^FROM\s/i.test(l)).map((l) => l.split(/\s+/));
+const finalStageStart = instructions.lastIndexOf(instructions.filter((l) => /^FROM\s/i.test(l)).at(-1)!);
+const finalStage = instructions.slice(finalStageStart);
+const arg = (name: string) => finalStage.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1);
+
+/** The folders the runtime stage copies (`COPY <dir> ./<dir>`). */
+const copied = finalStage
+  .filter((l) => /^COPY\s/.test(l) && !l.includes("--from"))
+  .map((l) => l.split(/\s+/).filter((w) => !w.startsWith("--"))[1]!)
+  .filter((src) => !src.endsWith(".json"));
+
+/** Docker's .dockerignore rules as used here: `*`, `**`, `!` re-includes, last match wins, dirs cover contents. */
+function dockerIgnored(path: string): boolean {
+  const rules = readFileSync(join(DOCKER_DIR, "Dockerfile.dockerignore"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+  let ignored = false;
+  for (const rule of rules) {
+    const negate = rule.startsWith("!");
+    const pattern = negate ? rule.slice(1) : rule;
+    const re = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*\*\//g, "%GLOBSTAR%")
+        .replace(/\*\*/g, ".*")
+        .replace(/\*/g, "[^/]*")
+        .replace(/\?/g, "[^/]")
+        .replace(/%GLOBSTAR%/g, "(?:.*/)?")}(?:/.*)?$`,
+    );
+    if (re.test(path)) ignored = !negate;
+  }
+  return ignored;
+}
+
+type LockPackage = { dev?: boolean; devOptional?: boolean };
+const lock = JSON.parse(readFileSync(join(REPO_DIR, "package-lock.json"), "utf8")) as {
+  packages: Record<string, LockPackage>;
+};
+/** True when `npm ci --omit=dev` installs the package (the lockfile does not mark it dev-only). */
+function installedInProduction(pkg: string): boolean {
+  const entry = lock.packages[`node_modules/${pkg}`];
+  return entry !== undefined && !entry.dev && !entry.devOptional;
+}
+
+const IMPORT_RE =
+  /(?:^|[;\n}])\s*(import|export)\s+(type\s+)?(?:[^'"`;]*?\sfrom\s*)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+/** Runtime imports of a file: type-only ones are erased by Node's type stripping and ignored. */
+function runtimeImports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const specs: string[] = [];
+  for (const m of text.matchAll(IMPORT_RE)) {
+    if (m[2]) continue;
+    specs.push((m[3] ?? m[4])!);
+  }
+  return specs;
+}
+
+function packageName(spec: string): string {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+}
+
+/** Every file and package reachable by runtime imports from `roots`. */
+function closure(roots: string[]): { files: Set<string>; packages: Map<string, string> } {
+  const files = new Set<string>();
+  const packages = new Map<string, string>();
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const spec of runtimeImports(file)) {
+      if (spec.startsWith(".")) {
+        const target = resolve(dirname(file), spec);
+        if (!existsSync(target)) throw new Error(`${relative(REPO_DIR, file)} imports missing ${spec}`);
+        if (/\.[cm]?[jt]s$/.test(target)) queue.push(target);
+        continue;
+      }
+      if (spec.startsWith("node:") || spec.startsWith("ponder:") || spec.startsWith("#")) continue;
+      if (builtinModules.includes(spec.split("/")[0]!)) continue;
+      packages.set(packageName(spec), relative(REPO_DIR, file));
+    }
+  }
+  return { files, packages };
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return tsFiles(path);
+    return name.endsWith(".ts") && !name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+describe("docker/Dockerfile", () => {
+  it("builds on pinned base images", () => {
+    const stageNames = new Set(stages.map((s) => s[3]).filter(Boolean));
+    const external = stages.map((s) => s[1]!).filter((image) => !stageNames.has(image));
+    expect(external.length).toBeGreaterThan(0);
+    for (const image of external) {
+      expect(image, `${image} is not pinned to a release`).toMatch(
+        /:\d+\.\d+\.\d+(-[\w.-]+)?(@sha256:[0-9a-f]{64})?$/,
+      );
+    }
+    const node = external.find((i) => i.startsWith("node:"))!;
+    expect(node, "a Node slim image").toMatch(/^node:24\.\d+\.\d+-\w+-slim/);
+    // Node must satisfy package.json engines (native TypeScript type stripping).
+    const engines = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")).engines.node as string;
+    const [, major, minor] = /(\d+)\.(\d+)/.exec(engines)!.map(Number) as number[];
+    const [, m, n] = /node:(\d+)\.(\d+)/.exec(node)!.map(Number) as number[];
+    expect(m! > major! || (m === major && n! >= minor!)).toBe(true);
+  });
+
+  it("runs as a non-root user, with production dependencies only", () => {
+    const user = arg("USER");
+    expect(user).toBeTruthy();
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+    expect(finalStage.findIndex((l) => l.startsWith("USER "))).toBeGreaterThan(
+      finalStage.findIndex((l) => l.includes("node_modules")),
+    );
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(finalStage.some((l) => /^RUN .*npm (ci|install)/.test(l))).toBe(false);
+  });
+
+  it("starts olnode, exposes its ports and checks /health", () => {
+    expect(arg("ENTRYPOINT")).toBe('["node", "node/cli/olnode.ts"]');
+    expect(arg("CMD")).toBe('["start"]');
+    const p2pPort = Number(
+      /tcp\/(\d+)/.exec((FIELDS_BY_KEY.get("p2p.listen")!.defaultValue as string[])[0]!)![1],
+    );
+    const ports = arg("EXPOSE")!.split(/\s+/).map(Number);
+    expect(ports).toEqual(
+      expect.arrayContaining([
+        p2pPort,
+        FIELDS_BY_KEY.get("http.port")!.defaultValue as number,
+        FIELDS_BY_KEY.get("indexer.port")!.defaultValue as number,
+      ]),
+    );
+    expect(arg("HEALTHCHECK")).toMatch(/\/health/);
+    expect(arg("HEALTHCHECK")).toMatch(/CMD \["node", "-e"/);
+  });
+
+  it("ships every source file the CLI, the indexer and the devnet setup load, and their packages", () => {
+    const roots = [
+      join(REPO_DIR, "node/cli/olnode.ts"),
+      join(REPO_DIR, "indexer/ponder.config.ts"),
+      join(REPO_DIR, "indexer/ponder.schema.ts"),
+      ...tsFiles(join(REPO_DIR, "indexer/src")),
+      join(DOCKER_DIR, "devnet/setupDevnet.ts"),
+    ];
+    const { files, packages } = closure(roots);
+    expect(files.size).toBeGreaterThan(20);
+    for (const file of files) {
+      const rel = relative(REPO_DIR, file);
+      if (rel.startsWith("docker/")) continue; // mounted by compose, not baked in
+      expect(copied, `${rel} is outside the folders the image copies`).toContain(rel.split("/")[0]);
+      expect(dockerIgnored(rel), `${rel} is excluded by Dockerfile.dockerignore`).toBe(false);
+    }
+    expect(packages.size).toBeGreaterThan(5);
+    for (const [pkg, from] of packages) {
+      expect(installedInProduction(pkg), `${pkg} (imported by ${from}) is not a production dependency`).toBe(
+        true,
+      );
+    }
+  });
+
+  it("keeps tests, build-only sources and local state out of the build context", () => {
+    for (const path of [
+      "node/cli/olnode.test.ts",
+      "contracts/src/DatanetRegistry.sol",
+      "contracts/build/compileContracts.ts",
+      "node_modules/viem/package.json",
+      "indexer/.ponder/x",
+      "test/harness/anvil.ts",
+      ".git/HEAD",
+    ]) {
+      expect(dockerIgnored(path), path).toBe(true);
+    }
+    for (const path of [
+      "package.json",
+      "package-lock.json",
+      "node/cli/olnode.ts",
+      "indexer/src/api/index.ts",
+    ]) {
+      expect(dockerIgnored(path), path).toBe(false);
+    }
+  });
+});

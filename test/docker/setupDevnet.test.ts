@@ -1,0 +1,99 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../config/loadConfig.ts";
+import { setupDevnet } from "../../docker/devnet/setupDevnet.ts";
+import { decryptKeystore, readKeystoreFile } from "../../node/keys/keystore.ts";
+import { readPasswordFile } from "../../node/keys/readPassword.ts";
+import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { DOCKER_DIR } from "./composeConfig.ts";
+
+const ANVIL_OPERATOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+describe("docker/devnet/setupDevnet.ts (the compose devnet profile's setup) against a real anvil", () => {
+  let chain: TestChain;
+  let out: string;
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), "olnode-devnet-setup-"));
+    chain = await startTestChain();
+  });
+  afterAll(async () => {
+    await chain?.stop();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it("deploys the contracts and writes a deployment file the config loader reads", async () => {
+    const result = await setupDevnet({ rpcUrl: chain.rpcUrl, outDir: out });
+    expect(result.deployed).toBe(true);
+    const config = loadConfig({
+      env: {
+        OLNODE__NETWORK: "devnet",
+        L2_RPC_URL: chain.rpcUrl,
+        OLNODE__CONTRACTS__DEPLOYMENT_FILE: result.deploymentFile,
+      },
+    });
+    const addresses = [
+      config.contracts.datanetRegistry,
+      config.contracts.modelRegistry,
+      config.contracts.attributionLedger,
+      config.contracts.epochManager,
+      config.contracts.pointsDistributor,
+    ];
+    for (const address of addresses) {
+      expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+      const code = await chain.publicClient.getCode({ address: address as `0x${string}` });
+      expect(code?.length ?? 0).toBeGreaterThan(2);
+    }
+    expect(config.contracts.startBlock).toBeGreaterThan(0);
+    expect(config.sources["contracts.datanetRegistry"]).toContain("file");
+  });
+
+  it("writes a 0600 operator keystore that opens with its password file", async () => {
+    const keystoreFile = join(out, "operator.json");
+    const passwordFile = join(out, "operator.password");
+    expect(statSync(keystoreFile).mode & 0o777).toBe(0o600);
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    const key = await decryptKeystore(readKeystoreFile(keystoreFile), readPasswordFile(passwordFile));
+    const { privateKeyToAddress } = await import("viem/accounts");
+    expect(privateKeyToAddress(key)).toBe(ANVIL_OPERATOR);
+  });
+
+  it("keeps the deployment and the key when run again on the same chain", async () => {
+    const before = readFileSync(join(out, "deployment.json"), "utf8");
+    const keystore = readFileSync(join(out, "operator.json"), "utf8");
+    const again = await setupDevnet({ rpcUrl: chain.rpcUrl, outDir: out });
+    expect(again.deployed).toBe(false);
+    expect(readFileSync(join(out, "deployment.json"), "utf8")).toBe(before);
+    expect(readFileSync(join(out, "operator.json"), "utf8")).toBe(keystore);
+  });
+
+  it("deploys again when the chain lost the contracts (a new anvil)", async () => {
+    const fresh = await startTestChain();
+    try {
+      const result = await setupDevnet({ rpcUrl: fresh.rpcUrl, outDir: out });
+      expect(result.deployed).toBe(true);
+      const deployment = JSON.parse(readFileSync(result.deploymentFile, "utf8"));
+      const code = await fresh.publicClient.getCode({ address: deployment.addresses.epochManager });
+      expect(code?.length ?? 0).toBeGreaterThan(2);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it("as a command: usage without arguments, a clear error when the RPC is down", () => {
+    const script = join(DOCKER_DIR, "devnet/setupDevnet.ts");
+    const usage = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 60_000 });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("usage:");
+    const down = spawnSync(process.execPath, [script, "--rpc", "http://127.0.0.1:1", "--out", out], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(down.status).toBe(1);
+    expect(down.stderr).toContain("does not answer");
+    expect(down.stderr).toContain("devnet-anvil");
+  });
+});
