@@ -14,6 +14,15 @@ export type NodeHttpServerOptions = {
   readiness: Record<string, ReadinessCheck>;
   /** The /status document: heads, lag, peers, epoch, points. */
   status: () => unknown | Promise<unknown>;
+  /** Extra read-only routes by path prefix (e.g. `/reports/`); a handler returning undefined means 404. */
+  routes?: Record<string, (path: string) => Promise<HttpReply | undefined>>;
+};
+
+export type HttpReply = {
+  status: number;
+  body: string | Uint8Array;
+  contentType: string;
+  headers?: Record<string, string>;
 };
 
 export type NodeHttpServer = { url: string; port: number; close(): Promise<void> };
@@ -75,17 +84,29 @@ export async function createNodeHttpServer(
         res.writeHead(200, { "content-type": metrics.registry.contentType });
         res.end(await metrics.render());
         return "200";
-      default:
+      default: {
+        for (const [prefix, route] of Object.entries(options.routes ?? {})) {
+          if (!path.startsWith(prefix)) continue;
+          const reply = await route(path);
+          if (!reply) break;
+          res.writeHead(reply.status, { "content-type": reply.contentType, ...reply.headers });
+          res.end(reply.body);
+          return String(reply.status);
+        }
         json(res, 404, { error: `No route ${path}. Routes: /health, /ready, /status, /metrics.` });
         return "404";
+      }
     }
   }
 
+  // Metric labels from a fixed set: raw paths would let any client grow the registry without bound.
+  const fixed = new Set(["/health", "/ready", "/status", "/metrics"]);
+  const routeLabel = (path: string) =>
+    fixed.has(path) ? path : (Object.keys(options.routes ?? {}).find((p) => path.startsWith(p)) ?? "other");
+
   const server = createServer((req, res) => {
     handle(req, res)
-      .then((code) =>
-        requests.inc({ route: new URL(req.url ?? "/", "http://x").pathname.slice(0, 32), code }),
-      )
+      .then((code) => requests.inc({ route: routeLabel(new URL(req.url ?? "/", "http://x").pathname), code }))
       .catch((error) => {
         logger.error({ msg: "HTTP handler failed", error, url: req.url });
         if (!res.headersSent) json(res, 500, { error: "internal error" });

@@ -3,7 +3,6 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
-  defineChain,
   type Hex,
   http,
   type PublicClient,
@@ -11,7 +10,7 @@ import {
   type WalletClient,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { chainConfig } from "viem/op-stack";
+import { defineL2Chain } from "../../node/chain/defineL2Chain.ts";
 import {
   type AnvilProcess,
   type LaunchAnvilParameters,
@@ -49,13 +48,7 @@ export type TestChain = AnvilProcess & {
 };
 
 export function defineAnvilChain(rpcUrl: string, chainId = 31337): Chain {
-  return defineChain({
-    ...chainConfig,
-    id: chainId,
-    name: "olnode anvil",
-    nativeCurrency: { name: "OPEN", symbol: "OPEN", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
+  return defineL2Chain({ id: chainId, rpcUrl, name: "olnode anvil" });
 }
 
 /** A real anvil (`--network optimism`) on a free port with viem clients. Call `stop()` in afterAll. */
