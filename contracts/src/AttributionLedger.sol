@@ -114,6 +114,7 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
     error WeightsDoNotSum(uint256 sum, uint256 expected);
     error InvalidOutputRoot();
     error WrongFee(uint256 expected, uint256 paid);
+    error FeeTooLarge(uint256 fee);
     error InferenceNotFound(uint256 inferenceId);
     error NothingToClaim(address account);
 
@@ -197,6 +198,8 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         _checkAttribution(contributionIds, weights);
         uint256 fee = quoteFee(tokensIn, tokensOut);
         if (msg.value != fee) revert WrongFee(fee, msg.value);
+        // Stored as uint128; unreachable with any real balance, but never truncate silently.
+        if (fee > type(uint128).max) revert FeeTooLarge(fee);
         inferenceId = ++inferenceCount;
         _inferences[inferenceId] = Inference({
             payer: msg.sender,

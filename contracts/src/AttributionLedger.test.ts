@@ -281,6 +281,33 @@ describe("AttributionLedger", () => {
     });
   });
 
+  it("refuses a fee that would not fit its uint128 record", async () => {
+    const max128 = (1n << 128n) - 1n;
+    await f.confirm(
+      f
+        .contracts()
+        .attributionLedger.write.setFeeSchedule([
+          {
+            inputRatePer1k: max128,
+            outputRatePer1k: 0n,
+            platformFee: 0n,
+            developerBps: 0,
+            validatorBps: 0,
+            contributorBps: 10_000,
+          },
+        ]),
+    );
+    await f.testClient.setBalance({ address: payer().address, value: 1n << 200n });
+    const ledger = f.contracts(payer()).attributionLedger;
+    const fee = await ledger.read.quoteFee([1_000_000n, 0n]);
+    expect(fee).toBeGreaterThan(max128);
+    expect(
+      await revertOf(
+        ledger.write.recordInference([1n, randomRoot(), 1_000_000n, 0n, [1n], [1_000_000n]], { value: fee }),
+      ),
+    ).toEqual({ errorName: "FeeTooLarge", args: [fee] });
+  });
+
   it("pays balances out with claim() and claimFor(), once", async () => {
     await record([1n], [1_000_000n]);
     const ledger = f.contracts(f.accounts[2]!).attributionLedger;
