@@ -10,7 +10,7 @@ export type CreateWorkerDbParameters = {
   /** The worker's schema (config `database.workerSchema`); put first on every connection's search_path. */
   schema: string;
   logger?: Logger;
-  /** Pool size; migrations need at least 2 (one holds the lock). */
+  /** Pool size (default 10). */
   maxConnections?: number;
 };
 

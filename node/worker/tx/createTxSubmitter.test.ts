@@ -1,0 +1,365 @@
+import { createServer, type Server } from "node:http";
+import pg from "pg";
+import {
+  type Address,
+  createPublicClient,
+  encodeFunctionData,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEventLogs,
+} from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Common, createTestCommon } from "../../../config/common/createCommon.ts";
+import { testTokenAbi, testTokenBytecode } from "../../../contracts/generated/testToken.ts";
+import { startTestChain, type TestChain } from "../../../test/harness/anvil.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/harness/postgres.ts";
+import { waitFor } from "../../../test/harness/waitFor.ts";
+import { allocatePort, releasePort } from "../../services/allocatePort.ts";
+import { createWorkerDb, type WorkerDb } from "../db/createWorkerDb.ts";
+import { migrateWorkerDb } from "../db/migrateWorkerDb.ts";
+import { createTxSubmitter, type TxSubmitterParameters } from "./createTxSubmitter.ts";
+import { TxFailedError, TxKeyConflictError } from "./txErrors.ts";
+
+const SCHEMA = "olnode_worker";
+const RECIPIENT = "0x000000000000000000000000000000000000dEaD" as const;
+
+describe("createTxSubmitter", () => {
+  let chain: TestChain;
+  let database: TestDatabase;
+  let db: WorkerDb;
+  let token: Address;
+  let nextAccount = 1;
+
+  beforeAll(async () => {
+    [chain, database] = await Promise.all([startTestChain(), createTestDatabase()]);
+    db = createWorkerDb({ databaseUrl: database.url, schema: SCHEMA });
+    await migrateWorkerDb(db, SCHEMA);
+    const wallet = chain.walletClient();
+    const hash = await wallet.deployContract({
+      abi: testTokenAbi,
+      bytecode: testTokenBytecode,
+      args: [10n ** 24n],
+      account: chain.accounts[0]!,
+      chain: chain.chain,
+    });
+    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+    token = receipt.contractAddress!;
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+    await chain?.stop();
+  });
+
+  /** A fresh funded account per test, so nonces and logs belong to that test alone. */
+  function freshAccount(): PrivateKeyAccount {
+    const account = chain.accounts[nextAccount++];
+    if (!account) throw new Error("Out of test accounts");
+    return account;
+  }
+
+  function submitter(
+    account: PrivateKeyAccount,
+    options: Partial<TxSubmitterParameters> & { common?: Common } = {},
+  ) {
+    const common = options.common ?? createTestCommon();
+    return {
+      common,
+      submitter: createTxSubmitter(common, {
+        db,
+        publicClient: chain.publicClient,
+        account,
+        chain: chain.chain,
+        confirmations: 1,
+        pollingIntervalMs: 20,
+        backoff: { initialMs: 20, maxMs: 200 },
+        errorAbi: testTokenAbi,
+        ...options,
+      }),
+    };
+  }
+
+  const transfer = (amount: bigint): Hex =>
+    encodeFunctionData({ abi: testTokenAbi, functionName: "transfer", args: [RECIPIENT, amount] });
+
+  async function transfersFrom(account: Address) {
+    const logs = await chain.publicClient.getLogs({ address: token, fromBlock: 0n });
+    return parseEventLogs({ abi: testTokenAbi, logs, eventName: "Transfer" }).filter(
+      (log) => log.args.from.toLowerCase() === account.toLowerCase(),
+    );
+  }
+
+  const nonceOf = (account: Address) => chain.publicClient.getTransactionCount({ address: account });
+
+  async function metric(common: Common, name: string): Promise<number> {
+    const found = await common.metrics.registry.getSingleMetric(name)?.get();
+    return found?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
+  }
+
+  async function withManualMining<T>(run: () => Promise<T>): Promise<T> {
+    await chain.testClient.setAutomine(false);
+    try {
+      return await run();
+    } finally {
+      await chain.testClient.setAutomine(true);
+    }
+  }
+
+  it("mines a call once and returns the same receipt for the same key, even submitted concurrently", async () => {
+    const account = freshAccount();
+    const { submitter: tx } = submitter(account);
+    const first = await tx.submit({ key: "attest:1:contribution:7", to: token, data: transfer(0n) });
+    expect(first.status).toBe("confirmed");
+    if (first.status !== "confirmed") return;
+    expect(first.receipt.status).toBe("success");
+    const again = await tx.submit({ key: "attest:1:contribution:7", to: token, data: transfer(0n) });
+    expect(again).toMatchObject({ status: "confirmed", hash: first.hash });
+
+    const [a, b] = await Promise.all([
+      tx.submit({ key: "attest:1:contribution:8", to: token, data: transfer(0n) }),
+      tx.submit({ key: "attest:1:contribution:8", to: token, data: transfer(0n) }),
+    ]);
+    expect(a).toEqual(b);
+    // A second submitter (another process) sharing the database must not send again either.
+    const other = submitter(account).submitter;
+    const third = await other.submit({ key: "attest:1:contribution:8", to: token, data: transfer(0n) });
+    expect(third).toMatchObject({ status: "confirmed", hash: a.status === "confirmed" ? a.hash : "" });
+
+    expect(await nonceOf(account.address)).toBe(2);
+    expect(await transfersFrom(account.address)).toHaveLength(2);
+    const intent = await tx.intent("attest:1:contribution:7");
+    expect(intent).toMatchObject({ status: "confirmed", nonce: 0n, mined_hash: first.hash });
+  });
+
+  it("records a reverting call as failed with the decoded error, and sends nothing", async () => {
+    const account = freshAccount();
+    const { submitter: tx, common } = submitter(account);
+    const error = await tx
+      .submit({ key: "k-revert", to: token, data: transfer(1n) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TxFailedError);
+    expect((error as TxFailedError).errorName).toBe("ERC20InsufficientBalance");
+    // The recorded failure answers a second submit, from the row, without sending.
+    const again = await tx
+      .submit({ key: "k-revert", to: token, data: transfer(1n) })
+      .catch((e: unknown) => e);
+    expect((again as TxFailedError).errorName).toBe("ERC20InsufficientBalance");
+    expect(await tx.intent("k-revert")).toMatchObject({
+      status: "failed",
+      error_name: "ERC20InsufficientBalance",
+    });
+
+    const satisfied = await tx.submit({
+      key: "k-already",
+      to: token,
+      data: transfer(1n),
+      isSatisfied: (revert) => revert.errorName === "ERC20InsufficientBalance",
+    });
+    expect(satisfied).toEqual({ status: "satisfied", errorName: "ERC20InsufficientBalance" });
+    expect(await nonceOf(account.address)).toBe(0);
+    expect(await metric(common, "olnode_worker_tx_broadcasts_total")).toBe(0);
+  });
+
+  it("refuses a key reused for a different call, and bad input, with clear errors", async () => {
+    const { submitter: tx } = submitter(freshAccount());
+    await tx.submit({ key: "k-conflict", to: token, data: transfer(0n) });
+    await expect(tx.submit({ key: "k-conflict", to: token, data: transfer(2n) })).rejects.toBeInstanceOf(
+      TxKeyConflictError,
+    );
+    await expect(tx.submit({ key: "", to: token })).rejects.toThrow(/non-empty/);
+    await expect(tx.submit({ key: "k", to: "0x12" as Address })).rejects.toThrow(/not an address/);
+  });
+
+  it("replaces a stuck transaction with bumped fees and counts whichever hash is mined", async () => {
+    const account = freshAccount();
+    const { submitter: tx, common } = submitter(account, { bumpAfterBlocks: 1, maxFeePerGas: 10n ** 12n });
+    await withManualMining(async () => {
+      const outcome = tx.submit({ key: "k-bump", to: token, data: transfer(0n) });
+      const intent = await waitFor("the first broadcast", async () => {
+        const row = await tx.intent("k-bump");
+        return row?.status === "sent" ? row : undefined;
+      });
+      const [first] = await db
+        .selectFrom("tx_attempts")
+        .selectAll()
+        .where("intent_id", "=", intent.id)
+        .execute();
+      // A base fee above what the first attempt pays: it cannot enter this block.
+      await chain.testClient.setNextBlockBaseFeePerGas({
+        baseFeePerGas: BigInt(first!.max_fee_per_gas) * 4n,
+      });
+      await chain.mine(1);
+      await waitFor("a replacement", async () => {
+        const rows = await db
+          .selectFrom("tx_attempts")
+          .select("hash")
+          .where("intent_id", "=", intent.id)
+          .execute();
+        const row = await tx.intent("k-bump");
+        return rows.length >= 2 && row?.status === "sent";
+      });
+      await chain.mine(1);
+      const result = await outcome;
+      expect(result.status).toBe("confirmed");
+      if (result.status !== "confirmed") return;
+      expect(result.hash).not.toBe(first!.hash);
+      const mined = await chain.publicClient.getTransaction({ hash: result.hash });
+      expect(mined.maxFeePerGas! * 100n).toBeGreaterThanOrEqual(BigInt(first!.max_fee_per_gas) * 110n);
+      expect(mined.nonce).toBe(0);
+    });
+    expect(await nonceOf(account.address)).toBe(1);
+    expect(await transfersFrom(account.address)).toHaveLength(1);
+    expect(await metric(common, "olnode_worker_tx_fee_bumps_total")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("re-broadcasts a transaction whose block was reorged out and confirms it exactly once", async () => {
+    const account = freshAccount();
+    const { submitter: tx, common } = submitter(account, { confirmations: 3, bumpAfterBlocks: 100 });
+    await withManualMining(async () => {
+      const outcome = tx.submit({ key: "k-reorg", to: token, data: transfer(0n) });
+      await waitFor("the broadcast", async () => (await tx.intent("k-reorg"))?.status === "sent");
+      await chain.mine(1);
+      const mined = await waitFor("the receipt", async () => {
+        const row = await tx.intent("k-reorg");
+        return row?.status === "mined" ? row : undefined;
+      });
+      await chain.reorg(1);
+      expect(await chain.publicClient.getBlockNumber({ cacheTime: 0 })).toBe(mined.mined_block_number);
+      await waitFor(
+        "the re-broadcast",
+        async () => (await metric(common, "olnode_worker_tx_reorgs_total")) === 1,
+      );
+      await waitFor("the re-sent intent", async () => (await tx.intent("k-reorg"))?.status === "sent");
+      await chain.mine(3);
+      const result = await outcome;
+      expect(result.status).toBe("confirmed");
+      if (result.status !== "confirmed") return;
+      expect(result.receipt.blockHash).not.toBe(mined.mined_block_hash);
+    });
+    expect(await nonceOf(account.address)).toBe(1);
+    expect(await transfersFrom(account.address)).toHaveLength(1);
+  });
+
+  it("waits out an unreachable RPC and then confirms", async () => {
+    const account = freshAccount();
+    const proxy = await startRpcProxy(chain.rpcUrl);
+    try {
+      await proxy.down();
+      const publicClient = createPublicClient({
+        chain: chain.chain,
+        transport: http(proxy.url, { retryCount: 0, timeout: 2_000 }),
+        cacheTime: 0,
+      }) as PublicClient;
+      const { submitter: tx, common } = submitter(account, { publicClient });
+      const outcome = tx.submit({ key: "k-rpc-down", to: token, data: transfer(0n) });
+      await waitFor("retries while the RPC is down", async () => {
+        return (await metric(common, "olnode_worker_tx_retries_total")) >= 3;
+      });
+      expect(await tx.intent("k-rpc-down")).toMatchObject({ status: "pending" });
+      await proxy.up();
+      expect(await outcome).toMatchObject({ status: "confirmed" });
+    } finally {
+      await proxy.close();
+    }
+    expect(await nonceOf(account.address)).toBe(1);
+    expect(await transfersFrom(account.address)).toHaveLength(1);
+  });
+
+  it("survives its Postgres connections being terminated mid-flight", async () => {
+    const account = freshAccount();
+    const ownDb = createWorkerDb({ databaseUrl: database.url, schema: SCHEMA });
+    const { submitter: tx, common } = submitter(account, { db: ownDb, confirmations: 2 });
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await withManualMining(async () => {
+        const outcome = tx.submit({ key: "k-pg-drop", to: token, data: transfer(0n) });
+        await waitFor("the broadcast", async () => (await tx.intent("k-pg-drop"))?.status === "sent");
+        // Kill every backend of this database while the submitter polls, until one of its queries failed.
+        await waitFor(
+          "a database failure the submitter retried",
+          async () => {
+            await admin.query(
+              "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+            );
+            const failures = await common.metrics.registry
+              .getSingleMetric("olnode_worker_tx_retries_total")
+              ?.get();
+            return failures?.values.some((v) => v.labels.source === "db" && v.value > 0);
+          },
+          { intervalMs: 5 },
+        );
+        await chain.mine(2);
+        expect(await outcome).toMatchObject({ status: "confirmed" });
+      });
+    } finally {
+      await admin.end();
+      await ownDb.destroy();
+    }
+    expect(await nonceOf(account.address)).toBe(1);
+  });
+
+  it("recover() finishes what a dead process left signed but unsent", async () => {
+    const account = freshAccount();
+    const crashed = submitter(account, {
+      onStep: (step) => {
+        if (step === "after-persist-signed") throw new Error("simulated crash");
+      },
+    }).submitter;
+    await expect(crashed.submit({ key: "k-recover", to: token, data: transfer(0n) })).rejects.toThrow(
+      /simulated crash/,
+    );
+    expect(await tx0Status()).toBe("signed");
+    const fresh = submitter(account).submitter;
+    expect(await fresh.recover()).toEqual({ resumed: 1, confirmed: 1, satisfied: 0, failed: 0 });
+    expect(await nonceOf(account.address)).toBe(1);
+    async function tx0Status() {
+      return (await crashed.intent("k-recover"))?.status;
+    }
+  });
+});
+
+/** A JSON-RPC pass-through we can take down and bring back on the same port: an RPC outage on demand. */
+async function startRpcProxy(target: string) {
+  const port = await allocatePort();
+  let server: Server | undefined;
+  async function up() {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", async () => {
+        try {
+          const upstream = await fetch(target, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: Buffer.concat(chunks),
+          });
+          res.writeHead(upstream.status, { "content-type": "application/json" });
+          res.end(await upstream.text());
+        } catch {
+          res.writeHead(502).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
+  }
+  async function down() {
+    if (!server) return;
+    const s = server;
+    server = undefined;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+  await up();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    up,
+    down,
+    async close() {
+      await down();
+      releasePort(port);
+    },
+  };
+}
