@@ -1,4 +1,5 @@
 import type { Hex } from "viem";
+import { createBandTable } from "./bandTable.ts";
 import { BANDS, bandKeys, computeSignature, type Signature, SLOTS, similarityBps } from "./minhash.ts";
 import { computeTextFeatures, SHINGLE_WORDS } from "./textFeatures.ts";
 import { NearDuplicateIndexFormatError, ValidationInputError } from "./validationErrors.ts";
@@ -68,8 +69,10 @@ export function createNearDuplicateIndex(): NearDuplicateIndex {
   const hashes: Hex[] = [];
   const signatures: (Signature | undefined)[] = [];
   const byId = new Set<bigint>();
+  /** Entry numbers of the entries that have a signature, by their position in the band table. */
+  const sigEntries: number[] = [];
   const exact = new Map<Hex, bigint[]>();
-  const bands: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map());
+  const bands = createBandTable(BANDS);
 
   function addFingerprint(contributionId: bigint, fingerprint: ContentFingerprint): boolean {
     checkId(contributionId);
@@ -86,18 +89,15 @@ export function createNearDuplicateIndex(): NearDuplicateIndex {
     byId.add(contributionId);
     ids.push(contributionId);
     hashes.push(hash);
+    // Copied so a caller reusing its array cannot change the index; `fromBytes` hands over fresh ones.
     signatures.push(sig === undefined ? undefined : Uint32Array.from(sig));
     const same = exact.get(hash);
     if (same) same.push(contributionId);
     else exact.set(hash, [contributionId]);
+    // Entries without a signature take no band slot: they can only be exact matches.
     if (sig !== undefined) {
-      const keys = bandKeys(sig);
-      for (let b = 0; b < BANDS; b++) {
-        const table = bands[b]!;
-        const bucket = table.get(keys[b]!);
-        if (bucket) bucket.push(entry);
-        else table.set(keys[b]!, [entry]);
-      }
+      sigEntries.push(entry);
+      bands.insert(sigEntries.length - 1, bandKeys(sig));
     }
     return true;
   }
@@ -110,10 +110,7 @@ export function createNearDuplicateIndex(): NearDuplicateIndex {
     if (sig === undefined) return [];
     const keys = bandKeys(sig);
     const seen = new Set<number>();
-    for (let b = 0; b < BANDS; b++) {
-      const bucket = bands[b]!.get(keys[b]!);
-      if (bucket) for (const e of bucket) seen.add(e);
-    }
+    bands.forEachCandidate(keys, (e) => seen.add(sigEntries[e]!));
     const min = options.minSimilarityBps ?? 0;
     const out: NearDuplicateCandidate[] = [];
     for (const e of seen) {
