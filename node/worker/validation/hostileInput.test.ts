@@ -123,6 +123,14 @@ describe("hostile contributions never throw and always reject with a reason", ()
     expect(report.findings[0]).toEqual({ code: "VALIDATOR_ERROR", message: "corpus unavailable" });
   });
 
+  it("a malformed Datanet size limit rejects with VALIDATOR_ERROR", () => {
+    const report = rejectsCleanly(
+      inputOf(syntheticText(1, 200)),
+      contextOf({ datanet: { format: "text", maxChunkBytes: 256, maxContributionBytes: 1.5 } }),
+    );
+    expect(report.findings[0]?.code).toBe("VALIDATOR_ERROR");
+  });
+
   it("a hostile license string is echoed truncated", () => {
     const report = rejectsCleanly(inputOf(syntheticText(1, 200), { license: "x".repeat(100_000) }));
     expect(report.findings[0]).toEqual({ code: "LICENSE_NOT_ALLOWED", license: "x".repeat(128) });

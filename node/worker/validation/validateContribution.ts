@@ -25,7 +25,10 @@ const MAX_ECHO = 128;
 export function validateContribution(input: ContributionInput, context: ValidationContext): ValidationReport {
   const params = { ...defaultValidationParams, ...context.params };
   const datanet = context.datanet;
-  const maxContributionBytes = BigInt(datanet.maxContributionBytes ?? params.maxContributionBytes);
+  const limit = datanet.maxContributionBytes ?? params.maxContributionBytes;
+  // A malformed limit (a float, a negative) must reject, not throw before the report exists.
+  const limitValid = typeof limit === "bigint" ? limit >= 0n : Number.isSafeInteger(limit) && limit >= 0;
+  const maxContributionBytes = limitValid ? BigInt(limit) : 0n;
   const requiredFields = datanet.format === "jsonl" ? [...(datanet.requiredFields ?? [])] : [];
   const report: ValidationReport = {
     version: REPORT_VERSION,
@@ -60,6 +63,8 @@ export function validateContribution(input: ContributionInput, context: Validati
 
   const findings: Finding[] = [];
   try {
+    if (!limitValid)
+      throw new Error(`maxContributionBytes must be a non-negative integer, got ${String(limit)}`);
     runChecks(input, context, report, findings, { ...params, maxContributionBytes, requiredFields });
   } catch (error) {
     findings.push({
