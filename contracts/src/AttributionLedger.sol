@@ -28,14 +28,14 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         uint16 contributorBps;
     }
 
+    /// @dev Four slots; when it was recorded is the InferenceRecorded event's block.
     struct Inference {
         address payer;
         uint64 modelId;
-        uint40 recordedAt;
         InferenceStatus status;
+        uint128 fee;
         uint64 tokensIn;
         uint64 tokensOut;
-        uint128 fee;
         bytes32 outputRoot;
         bytes32 attributionHash;
     }
@@ -204,11 +204,10 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         _inferences[inferenceId] = Inference({
             payer: msg.sender,
             modelId: uint64(modelId),
-            recordedAt: uint40(block.timestamp),
             status: InferenceStatus.Recorded,
+            fee: uint128(fee),
             tokensIn: tokensIn,
             tokensOut: tokensOut,
-            fee: uint128(fee),
             outputRoot: outputRoot,
             attributionHash: keccak256(abi.encode(contributionIds, weights))
         });

@@ -284,18 +284,16 @@ describe("AttributionLedger", () => {
   it("refuses a fee that would not fit its uint128 record", async () => {
     const max128 = (1n << 128n) - 1n;
     await f.confirm(
-      f
-        .contracts()
-        .attributionLedger.write.setFeeSchedule([
-          {
-            inputRatePer1k: max128,
-            outputRatePer1k: 0n,
-            platformFee: 0n,
-            developerBps: 0,
-            validatorBps: 0,
-            contributorBps: 10_000,
-          },
-        ]),
+      f.contracts().attributionLedger.write.setFeeSchedule([
+        {
+          inputRatePer1k: max128,
+          outputRatePer1k: 0n,
+          platformFee: 0n,
+          developerBps: 0,
+          validatorBps: 0,
+          contributorBps: 10_000,
+        },
+      ]),
     );
     await f.testClient.setBalance({ address: payer().address, value: 1n << 200n });
     const ledger = f.contracts(payer()).attributionLedger;

@@ -88,10 +88,13 @@ contract EpochManager is AccessControl {
         uint8 verdict;
     }
 
+    /// @dev The votes cast before quorum (the ones scored at finalization) are votes[0 .. votesBeforeQuorum);
+    /// the count shares the tallies' slot, so the list costs no separate length slot.
     struct Round {
         uint32 acceptVotes;
         uint32 rejectVotes;
-        Vote[] votes;
+        uint32 votesBeforeQuorum;
+        mapping(uint256 index => Vote) votes;
     }
 
     struct Outcome {
@@ -422,7 +425,7 @@ contract EpochManager is AccessControl {
             _score(epoch, msg.sender, verdict == outcome, kind, subjectId);
             return;
         }
-        round.votes.push(Vote({worker: msg.sender, verdict: verdict}));
+        round.votes[round.votesBeforeQuorum++] = Vote({worker: msg.sender, verdict: verdict});
         EpochInfo storage info = _epochs[epoch];
         if (votesForVerdict >= _quorum(info.activeWorkers, info.quorum)) {
             _finalize(epoch, kind, subjectId, verdict, round);
@@ -490,7 +493,7 @@ contract EpochManager is AccessControl {
             ? datanetRegistry.finalizeContribution(subjectId, accepted, epoch)
             : attributionLedger.setInferenceOutcome(subjectId, accepted, epoch);
         emit SubjectFinalized(epoch, subjectId, kind, verdict, round.acceptVotes, round.rejectVotes, applied);
-        uint256 n = round.votes.length;
+        uint256 n = round.votesBeforeQuorum;
         for (uint256 i; i < n; ++i) {
             Vote memory v = round.votes[i];
             _score(epoch, v.worker, v.verdict == verdict, kind, subjectId);
