@@ -1,11 +1,17 @@
 import type { Command } from "./command.ts";
 import { configCheckCommand } from "./commands/configCheck.ts";
 import { devnetCommand } from "./commands/devnet.ts";
+import { indexerCommand } from "./commands/indexer.ts";
 import { keysImportCommand, keysNewCommand, keysShowCommand } from "./commands/keys.ts";
+import { startCommand } from "./commands/start.ts";
+import { statusCommand } from "./commands/status.ts";
 
 /** Every `olnode` command, in the order `olnode --help` lists them. */
 export const COMMANDS: Command[] = [
   devnetCommand,
+  startCommand,
+  indexerCommand,
+  statusCommand,
   keysNewCommand,
   keysImportCommand,
   keysShowCommand,

@@ -1,19 +1,124 @@
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createLogger } from "../../../config/common/createLogger.ts";
+import { loadConfig } from "../../../config/loadConfig.ts";
+import { devnetDir, startDevnet } from "../../devnet/startDevnet.ts";
 import { type Command, configOption, EXIT } from "../command.ts";
+
+async function summary(restUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${restUrl}/stats`, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return undefined;
+    const s = (await res.json()) as Record<string, unknown>;
+    return Object.entries(s)
+      .filter(([, v]) => typeof v === "number" || typeof v === "string")
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+  } catch {
+    return undefined;
+  }
+}
 
 export const devnetCommand: Command = {
   name: ["devnet"],
   summary: "Run a local devnet: anvil L2, Postgres, contracts, indexer, nodes and a traffic generator",
-  usage: "olnode devnet [--config <file>]",
+  usage: "olnode devnet [--nodes <n>] [--no-traffic] [--verbose] [--config <file>]",
   help: [
-    "Not built yet: the devnet arrives with issue 8 (it needs the contracts, indexer, p2p and worker).",
+    "Starts anvil (--network optimism) as the L2, an embedded Postgres (or a fresh database on DATABASE_URL),",
+    "deploys the contracts, runs the indexer, n olnode nodes (p2p + worker) and a traffic generator, then prints",
+    "the URLs. Everything lives under <dataDir>/devnet and is wiped at the next start. Ctrl-C stops it all.",
+    "",
+    "Options:",
+    "  -c, --config <file>   JSON config file (dataDir, database.url)",
+    "      --nodes <n>       nodes with workers, 1 to 4 (default 3)",
+    "      --no-traffic      no generated Datanets, contributions or inferences",
+    "      --verbose         stream every log line to stdout (default: <dataDir>/devnet/devnet.log)",
   ].join("\n"),
-  options: { ...configOption },
-  async run({ stderr }) {
-    stderr.write(
-      "olnode devnet is not built yet.\n" +
-        "What works today: `npm test` (config, test harness, and each component's suite) and `olnode config check`.\n" +
-        "The devnet (anvil + Postgres + contracts + indexer + nodes + traffic) lands with issue 8.\n",
+  options: {
+    ...configOption,
+    nodes: { type: "string" },
+    "no-traffic": { type: "boolean" },
+    verbose: { type: "boolean" },
+  },
+  async run({ values, stdout, stderr, env }) {
+    const config = loadConfig({ file: values.config as string | undefined, env });
+    const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 4) {
+      stderr.write("olnode devnet: --nodes must be a whole number from 1 to 4.\n");
+      return EXIT.usage;
+    }
+    const dir = devnetDir(config.dataDir);
+    mkdirSync(dir, { recursive: true });
+    const logFile = join(dir, "..", "devnet.log");
+    const logger = values.verbose
+      ? createLogger({ level: "info", format: config.log.format })
+      : createLogger({ level: "info", format: "json", destination: createWriteStream(logFile) });
+    const started = Date.now();
+    const say = (m: string) =>
+      stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${m}\n`);
+    let stopping = false;
+    let devnet: Awaited<ReturnType<typeof startDevnet>> | undefined;
+    const stopped = new Promise<void>((resolve) => {
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        say("stopping…");
+        await devnet?.stop();
+        say("stopped");
+        resolve();
+      };
+      process.once("SIGINT", () => void stop());
+      process.once("SIGTERM", () => void stop());
+    });
+    try {
+      devnet = await startDevnet({
+        dir,
+        nodes,
+        databaseUrl: config.database.url,
+        traffic: !values["no-traffic"],
+        logger,
+        onProgress: say,
+      });
+    } catch (error) {
+      say(`failed: ${(error as Error).message.split("\n")[0]}`);
+      if (!values.verbose) say(`see ${logFile}`);
+      throw error;
+    }
+    if (stopping) {
+      await devnet.stop();
+      return EXIT.ok;
+    }
+    stdout.write(
+      [
+        "",
+        `devnet is up after ${((Date.now() - started) / 1000).toFixed(1)} s:`,
+        `  L2 JSON-RPC (anvil)  ${devnet.rpcUrl}   chain id 31337`,
+        `  GraphQL              ${devnet.graphqlUrl}`,
+        `  REST explorer API    ${devnet.restUrl}`,
+        `  SQL over HTTP        ${devnet.indexerUrl}/sql`,
+        ...devnet.nodes.map((n) => `  ${n.name} status       ${n.httpUrl}/status   (worker ${n.address})`),
+        `  deployment           ${devnet.deploymentFile}`,
+        `  logs                 ${values.verbose ? "stdout" : logFile}`,
+        "",
+        "Contributions are validated by the workers each 30-block epoch; points follow. Ctrl-C stops everything.",
+        "",
+      ].join("\n"),
     );
-    return EXIT.failure;
+    const timer = setInterval(async () => {
+      const s = await summary(devnet!.restUrl);
+      const t = devnet!.traffic?.counts();
+      say(
+        `${s ?? ""}${
+          t
+            ? ` | traffic ${Object.entries(t)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(" ")}`
+            : ""
+        }`,
+      );
+    }, 15_000);
+    await stopped;
+    clearInterval(timer);
+    return EXIT.ok;
   },
 };

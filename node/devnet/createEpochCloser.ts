@@ -1,0 +1,86 @@
+import type { Address, PublicClient, WalletClient } from "viem";
+import type { Common } from "../../config/common/createCommon.ts";
+import { epochManagerAbi } from "../../contracts/generated/index.ts";
+import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
+
+/**
+ * The points poster's job: when an epoch has ended, build the Merkle tree of every worker's points in it
+ * (from the chain's own PointsChanged events and EpochManager.pointsOf, so anyone can rebuild it) and post
+ * its root with closeEpoch. The PointsDistributor then pays claims against it.
+ */
+export function createEpochCloser(
+  common: Common,
+  parameters: {
+    publicClient: PublicClient;
+    walletClient: WalletClient;
+    epochManager: Address;
+    fromBlock: bigint;
+  },
+) {
+  const { publicClient, walletClient, epochManager } = parameters;
+  const em = { address: epochManager, abi: epochManagerAbi } as const;
+  const closed = new Set<bigint>();
+  let busy = false;
+
+  async function closeEnded() {
+    if (busy) return;
+    busy = true;
+    try {
+      const [current, head] = await Promise.all([
+        publicClient.readContract({ ...em, functionName: "currentEpoch" }),
+        publicClient.getBlockNumber({ cacheTime: 0 }),
+      ]);
+      for (let e = current > 8n ? current - 8n : 0n; e < current; e++) {
+        if (closed.has(e)) continue;
+        const info = await publicClient.readContract({ ...em, functionName: "getEpoch", args: [e] });
+        if (info.closed) {
+          closed.add(e);
+          continue;
+        }
+        if (!info.started) continue;
+        const logs = await publicClient.getContractEvents({
+          ...em,
+          eventName: "PointsChanged",
+          args: { epoch: e },
+          fromBlock: parameters.fromBlock,
+          toBlock: head,
+        });
+        const workers = [...new Set(logs.map((l) => l.args.worker!.toLowerCase() as Address))].sort();
+        const entries = [];
+        for (const w of workers) {
+          const p = await publicClient.readContract({ ...em, functionName: "pointsOf", args: [e, w] });
+          if (p.points > 0n) entries.push({ epoch: e, account: w, points: BigInt(p.points) });
+        }
+        if (entries.length === 0) {
+          // closeEpoch needs a root; an epoch nobody earned in stays open (nothing to claim).
+          closed.add(e);
+          continue;
+        }
+        const tree = buildPointsTree(e, entries);
+        const hash = await walletClient.writeContract({
+          ...em,
+          functionName: "closeEpoch",
+          args: [e, tree.root, tree.totalPoints],
+          account: walletClient.account!,
+          chain: walletClient.chain,
+        });
+        await publicClient.waitForTransactionReceipt({ hash });
+        closed.add(e);
+        common.logger.info({
+          msg: "Epoch closed",
+          epoch: e.toString(),
+          root: tree.root,
+          points: tree.totalPoints.toString(),
+        });
+      }
+    } catch (error) {
+      common.logger.warn({
+        msg: "Closing epochs failed; will retry",
+        error: (error as Error).message.split("\n")[0],
+      });
+    } finally {
+      busy = false;
+    }
+  }
+  return { closeEnded };
+}

@@ -1,0 +1,369 @@
+import {
+  type Account,
+  type Address,
+  type Hex,
+  keccak256,
+  type PublicClient,
+  parseEventLogs,
+  type WalletClient,
+} from "viem";
+import type { Common } from "../../config/common/createCommon.ts";
+import {
+  attributionLedgerAbi,
+  datanetRegistryAbi,
+  epochManagerAbi,
+  modelRegistryAbi,
+  pointsDistributorAbi,
+} from "../../contracts/generated/index.ts";
+import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
+import type { P2PNode } from "../../p2p/index.ts";
+import {
+  buildAttributionIndex,
+  createAttributionEngine,
+  createTiktokenTokenizer,
+} from "../attribution/index.ts";
+import type { ProtocolAddresses } from "../daemon/requireContracts.ts";
+import { createRandom, mutateWords, syntheticText } from "../worker/validation/syntheticText.ts";
+
+export type TrafficGeneratorParameters = {
+  publicClient: PublicClient;
+  /** One wallet per role: datanet owner / model developer, contributors, inference payer. */
+  owner: WalletClient;
+  contributors: WalletClient[];
+  payer: WalletClient;
+  addresses: ProtocolAddresses;
+  /** The node that publishes contributions' and outputs' chunks (any devnet node). */
+  publisher: P2PNode;
+  seed?: number;
+};
+
+type Made = { id: bigint; datanetId: bigint; text: string; kind: ContributionKind };
+type ContributionKind = "good" | "badLicense" | "duplicate" | "nearDuplicate" | "unavailable";
+
+const enc = new TextEncoder();
+
+/**
+ * Devnet traffic: Datanets, contributions good and bad (a disallowed licence, an exact and a near duplicate of
+ * an accepted one, one whose chunks never appear), a model, and inferences whose attribution is computed with
+ * the same engine the workers use (honest) or deliberately skewed (dishonest), plus reward and airdrop claims.
+ * One action per step; `step()` is called on a timer by the devnet.
+ */
+export function createTrafficGenerator(common: Common, p: TrafficGeneratorParameters) {
+  const log = common.logger.child({ module: "traffic" });
+  const random = createRandom(p.seed ?? 7);
+  const tokenizer = createTiktokenTokenizer();
+  const made: Made[] = [];
+  const datanets: bigint[] = [];
+  let modelId: bigint | undefined;
+  let steps = 0;
+  let busy = false;
+  const claimedAirdrops = new Set<string>();
+  const counts: Record<string, number> = {};
+  const bump = (k: string) => {
+    counts[k] = (counts[k] ?? 0) + 1;
+  };
+
+  async function write(
+    wallet: WalletClient,
+    request: { address: Address; abi: unknown; functionName: string; args?: unknown[]; value?: bigint },
+  ) {
+    const hash = await wallet.writeContract({
+      ...request,
+      account: wallet.account as Account,
+      chain: wallet.chain,
+    } as never);
+    const receipt = await p.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${request.functionName} reverted`);
+    return receipt;
+  }
+
+  async function setup() {
+    for (const [name, format] of [
+      ["open-wiki", "text"],
+      ["qa-pairs", "jsonl"],
+    ] as const) {
+      const receipt = await write(p.owner, {
+        address: p.addresses.datanetRegistry,
+        abi: datanetRegistryAbi,
+        functionName: "createDatanet",
+        args: [name, `ipfs://devnet/${name}`, format, 256 * 1024],
+      });
+      const [event] = parseEventLogs({
+        abi: datanetRegistryAbi,
+        logs: receipt.logs,
+        eventName: "DatanetCreated",
+      });
+      datanets.push(event!.args.datanetId);
+      p.publisher.subscribe(event!.args.datanetId);
+      bump("datanet");
+    }
+    const receipt = await write(p.owner, {
+      address: p.addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "registerModel",
+      args: [
+        keccak256(enc.encode("devnet-base-model")),
+        keccak256(enc.encode("devnet-lora-1")),
+        datanets,
+        "ipfs://devnet/model-1",
+      ],
+    });
+    const [event] = parseEventLogs({
+      abi: modelRegistryAbi,
+      logs: receipt.logs,
+      eventName: "ModelRegistered",
+    });
+    modelId = event!.args.modelId;
+    bump("model");
+    log.info({
+      msg: "Devnet datanets and model created",
+      datanets: datanets.map(String),
+      model: String(modelId),
+    });
+  }
+
+  function contentFor(datanetId: bigint, text: string): Uint8Array {
+    if (datanetId !== datanets[1]) return enc.encode(text);
+    // JSONL: one record per sentence-sized slice of the text.
+    const words = text.split(/\s+/);
+    const lines = [];
+    for (let i = 0; i < words.length; i += 40) {
+      lines.push(JSON.stringify({ question: `q${i / 40}`, text: words.slice(i, i + 40).join(" ") }));
+    }
+    return enc.encode(`${lines.join("\n")}\n`);
+  }
+
+  async function status(id: bigint) {
+    return p.publicClient.readContract({
+      address: p.addresses.datanetRegistry,
+      abi: datanetRegistryAbi,
+      functionName: "contributionStatus",
+      args: [id],
+    });
+  }
+
+  async function accepted(): Promise<Made[]> {
+    const out = [];
+    for (const m of made) if ((await status(m.id)) === 2) out.push(m);
+    return out;
+  }
+
+  async function contribute(kind: ContributionKind) {
+    const datanetId = datanets[Math.floor(random() * datanets.length)]!;
+    const acceptedNow = (await accepted()).filter((m) => m.datanetId === datanetId);
+    let text = syntheticText(Math.floor(random() * 2 ** 31), 300 + Math.floor(random() * 500));
+    if ((kind === "duplicate" || kind === "nearDuplicate") && acceptedNow.length === 0) kind = "good";
+    // Same words in other letter case: new bytes (the registry refuses a repeated dataRoot outright), but the
+    // same normalised content, which only the validators' exact-duplicate check can catch.
+    if (kind === "duplicate")
+      text = acceptedNow[Math.floor(random() * acceptedNow.length)]!.text.toUpperCase();
+    if (kind === "nearDuplicate")
+      text = mutateWords(acceptedNow[Math.floor(random() * acceptedNow.length)]!.text, 0.03, steps);
+    const bytes = contentFor(datanetId, text);
+    const contributor = p.contributors[Math.floor(random() * p.contributors.length)]!;
+    let root: { dataRoot: Hex; count: number; byteSize: number };
+    if (kind === "unavailable") {
+      // Commit the root of these bytes but gossip different ones: peers reject every chunk as forged,
+      // so no worker can ever fetch the committed data.
+      const { chunkContribution } = await import("../../p2p/index.ts");
+      const c = chunkContribution({ datanetId, bytes });
+      root = { dataRoot: c.dataRoot, count: c.count, byteSize: c.byteSize };
+    } else {
+      root = await p.publisher.publish({ datanetId, bytes });
+    }
+    const receipt = await write(contributor, {
+      address: p.addresses.datanetRegistry,
+      abi: datanetRegistryAbi,
+      functionName: "contribute",
+      args: [
+        datanetId,
+        root.dataRoot,
+        BigInt(root.byteSize),
+        root.count,
+        kind === "badLicense" ? "LicenseRef-Proprietary" : "CC-BY-4.0",
+        `ipfs://devnet/${steps}`,
+      ],
+    });
+    const [event] = parseEventLogs({
+      abi: datanetRegistryAbi,
+      logs: receipt.logs,
+      eventName: "ContributionSubmitted",
+    });
+    made.push({ id: event!.args.contributionId, datanetId, text, kind });
+    bump(`contribution.${kind}`);
+    log.info({
+      msg: "Contribution",
+      id: String(event!.args.contributionId),
+      datanet: String(datanetId),
+      kind,
+    });
+  }
+
+  async function infer(dishonest: boolean) {
+    const corpus = await accepted();
+    if (corpus.length < 2 || modelId === undefined) return false;
+    // An answer that quotes two accepted contributions verbatim, with new words around them.
+    const quote = (m: Made) => {
+      const words = m.text.split(/\s+/);
+      const start = Math.floor(random() * Math.max(1, words.length - 40));
+      return words.slice(start, start + 25 + Math.floor(random() * 15)).join(" ");
+    };
+    const a = corpus[Math.floor(random() * corpus.length)]!;
+    const b = corpus[Math.floor(random() * corpus.length)]!;
+    const output = `${syntheticText(steps * 7 + 1, 12)} ${quote(a)} ${syntheticText(steps * 7 + 2, 10)} ${quote(b)}.`;
+    const engine = createAttributionEngine({
+      index: buildAttributionIndex({
+        tokenizer,
+        contributions: corpus.map((m) => ({
+          contributionId: m.id,
+          format: m.datanetId === datanets[1] ? "jsonl" : "text",
+          content: contentFor(m.datanetId, m.text),
+        })),
+      }),
+    });
+    const result = engine.attribute(output);
+    if (result.entries.length === 0) return false;
+    const entries = [...result.entries].sort((x, y) => (x.contributionId < y.contributionId ? -1 : 1));
+    const ids = entries.map((e) => e.contributionId);
+    const weights = entries.map((e) => BigInt(e.weightPpm));
+    if (dishonest) {
+      if (ids.length >= 2) {
+        // Shift weight from the first to the last entry: still a well-formed claim, but not what the data says.
+        const shift = weights[0]! / 2n;
+        weights[0] = weights[0]! - shift;
+        weights[weights.length - 1] = weights[weights.length - 1]! + shift;
+      } else {
+        const other = corpus.find((m) => m.id !== ids[0])!;
+        const both = [ids[0]!, other.id].sort((x, y) => (x < y ? -1 : 1));
+        ids.splice(0, ids.length, ...both);
+        weights.splice(0, weights.length, 500_000n, 500_000n);
+      }
+    }
+    const bytes = enc.encode(output);
+    const model = await p.publicClient.readContract({
+      address: p.addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "getModel",
+      args: [modelId],
+    });
+    const topic = [...(model as { datanetIds: readonly bigint[] }).datanetIds].sort((x, y) =>
+      x < y ? -1 : 1,
+    )[0]!;
+    const published = await p.publisher.publish({ datanetId: topic, bytes });
+    const tokensIn = 40n;
+    const tokensOut = BigInt(tokenizer.encode(output).length);
+    const fee = await p.publicClient.readContract({
+      address: p.addresses.attributionLedger,
+      abi: attributionLedgerAbi,
+      functionName: "quoteFee",
+      args: [tokensIn, tokensOut],
+    });
+    await write(p.payer, {
+      address: p.addresses.attributionLedger,
+      abi: attributionLedgerAbi,
+      functionName: "recordInference",
+      args: [modelId, published.dataRoot, tokensIn, tokensOut, ids, weights],
+      value: fee,
+    });
+    bump(dishonest ? "inference.dishonest" : "inference.honest");
+    log.info({ msg: "Inference", entries: ids.length, dishonest });
+    return true;
+  }
+
+  async function claims() {
+    for (const c of p.contributors) {
+      const amount = await p.publicClient.readContract({
+        address: p.addresses.attributionLedger,
+        abi: attributionLedgerAbi,
+        functionName: "claimable",
+        args: [c.account!.address],
+      });
+      if ((amount as bigint) > 0n) {
+        await write(c, {
+          address: p.addresses.attributionLedger,
+          abi: attributionLedgerAbi,
+          functionName: "claim",
+        });
+        bump("rewardClaim");
+        return;
+      }
+    }
+    // Airdrop: pay a worker's points of the newest closed epoch against the posted root.
+    const em = { address: p.addresses.epochManager, abi: epochManagerAbi } as const;
+    const current = await p.publicClient.readContract({ ...em, functionName: "currentEpoch" });
+    for (let e = current > 0n ? current - 1n : 0n; e >= 0n && e + 4n >= current; e--) {
+      const info = await p.publicClient.readContract({ ...em, functionName: "getEpoch", args: [e] });
+      if (!info.closed) {
+        if (e === 0n) break;
+        continue;
+      }
+      const logs = await p.publicClient.getContractEvents({
+        ...em,
+        eventName: "PointsChanged",
+        args: { epoch: e },
+        fromBlock: 0n,
+      });
+      const workers = [...new Set(logs.map((l) => l.args.worker!.toLowerCase() as Address))].sort();
+      const entries = [];
+      for (const w of workers) {
+        const pts = await p.publicClient.readContract({ ...em, functionName: "pointsOf", args: [e, w] });
+        if (pts.points > 0n) entries.push({ epoch: e, account: w, points: BigInt(pts.points) });
+      }
+      const tree = buildPointsTree(e, entries);
+      if (tree.root !== info.pointsRoot) break;
+      for (const entry of entries) {
+        const key = `${e}:${entry.account}`;
+        if (claimedAirdrops.has(key)) continue;
+        claimedAirdrops.add(key);
+        await write(p.payer, {
+          address: p.addresses.pointsDistributor,
+          abi: pointsDistributorAbi,
+          functionName: "claim",
+          args: [e, entry.account, entry.points, tree.proof(entry.account)],
+        });
+        bump("airdropClaim");
+        return;
+      }
+      if (e === 0n) break;
+    }
+  }
+
+  /** The action schedule: set-up first, then mostly contributions early, inferences once data is accepted. */
+  async function step() {
+    if (busy) return;
+    busy = true;
+    try {
+      if (steps === 0) await setup();
+      else {
+        const r = random();
+        const kinds: ContributionKind[] = [
+          "good",
+          "good",
+          "good",
+          "good",
+          "badLicense",
+          "duplicate",
+          "nearDuplicate",
+          "unavailable",
+        ];
+        const early = steps <= 8;
+        if (early || r < 0.45)
+          await contribute(early && steps <= 4 ? "good" : kinds[Math.floor(random() * kinds.length)]!);
+        else if (r < 0.85) {
+          if (!(await infer(random() < 0.25))) await contribute("good");
+        } else await claims();
+      }
+      steps++;
+    } catch (error) {
+      log.warn({ msg: "Traffic step failed", error: (error as Error).message.split("\n")[0] });
+    } finally {
+      busy = false;
+    }
+  }
+
+  return {
+    step,
+    counts: () => ({ ...counts }),
+    contributions: () => made.map((m) => ({ id: m.id, kind: m.kind })),
+  };
+}

@@ -1,0 +1,276 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import pg from "pg";
+import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { type Common, createCommon } from "../../config/common/createCommon.ts";
+import type { Logger } from "../../config/common/createLogger.ts";
+import { loadConfig } from "../../config/loadConfig.ts";
+import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
+import { epochManagerAbi } from "../../contracts/generated/index.ts";
+import { type IndexerProcess, startIndexer } from "../../indexer/startIndexer.ts";
+import { defineL2Chain } from "../chain/defineL2Chain.ts";
+import { createNode, type OlNode } from "../daemon/createNode.ts";
+import { allocatePort } from "../services/allocatePort.ts";
+import { type AnvilProcess, launchAnvil } from "../services/launchAnvil.ts";
+import { launchPostgres, type PostgresProcess } from "../services/launchPostgres.ts";
+import { createEpochCloser } from "./createEpochCloser.ts";
+import { createTrafficGenerator } from "./createTrafficGenerator.ts";
+import { DEVNET_KEYS } from "./devnetKeys.ts";
+
+export type StartDevnetParameters = {
+  /** Where the devnet keeps its files; wiped at start (a devnet is throwaway). */
+  dir: string;
+  nodes?: number;
+  /** Postgres server to use instead of an embedded one; a fresh database is created on it and dropped on stop. */
+  databaseUrl?: string;
+  traffic?: boolean;
+  /** Milliseconds between traffic actions. */
+  trafficIntervalMs?: number;
+  logger: Logger;
+  onProgress?: (message: string) => void;
+};
+
+export type Devnet = {
+  rpcUrl: string;
+  indexerUrl: string;
+  graphqlUrl: string;
+  restUrl: string;
+  databaseUrl: string;
+  nodes: { name: string; httpUrl: string; peerId: string | undefined; address: string }[];
+  deploymentFile: string;
+  traffic: { counts(): Record<string, number> } | undefined;
+  stop(): Promise<void>;
+};
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const s = createServer();
+    s.once("error", () => resolvePort(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolvePort(true)));
+  });
+}
+/** The conventional port when it is free (so URLs are the familiar ones), any free port otherwise. */
+async function preferPort(port: number) {
+  return (await portFree(port)) ? port : allocatePort();
+}
+
+/**
+ * Everything of OpenLedger on one machine: anvil (--network optimism, 1 s blocks) as the L2, Postgres,
+ * the protocol contracts, the indexer, `nodes` olnode daemons (p2p + worker) gossiping on loopback, an epoch
+ * closer posting points roots, and a traffic generator. Stops everything on `stop()`.
+ */
+export async function startDevnet(parameters: StartDevnetParameters): Promise<Devnet> {
+  const progress = parameters.onProgress ?? (() => {});
+  const dir = resolve(parameters.dir);
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    const t0 = Date.now();
+    for (const s of stops.splice(0).reverse()) {
+      try {
+        await s();
+      } catch (error) {
+        parameters.logger.warn({ msg: "Devnet stop step failed", error: (error as Error).message });
+      }
+    }
+    parameters.logger.info({ msg: "Devnet stopped", ms: Date.now() - t0 });
+  };
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+
+    progress("starting anvil (--network optimism, 1 s blocks)");
+    const anvil: AnvilProcess = await launchAnvil({ port: await preferPort(8545), blockTime: 1 });
+    stops.push(() => anvil.stop());
+
+    let databaseUrl: string;
+    if (parameters.databaseUrl) {
+      progress("creating a fresh database on DATABASE_URL");
+      const name = `olnode_devnet_${Date.now().toString(36)}`;
+      const admin = new pg.Client({ connectionString: parameters.databaseUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${name}"`);
+      await admin.end();
+      const u = new URL(parameters.databaseUrl);
+      u.pathname = `/${name}`;
+      databaseUrl = u.toString();
+      stops.push(async () => {
+        const c = new pg.Client({ connectionString: parameters.databaseUrl });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await c.end();
+      });
+    } else {
+      progress("starting embedded Postgres");
+      const server: PostgresProcess = await launchPostgres({
+        dataDir: join(dir, "postgres"),
+        ephemeral: true,
+      });
+      stops.push(() => server.stop());
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE olnode`);
+      await admin.end();
+      databaseUrl = server.urlFor("olnode");
+    }
+
+    progress("deploying the protocol contracts");
+    const chain = defineL2Chain({ id: anvil.chainId, rpcUrl: anvil.rpcUrl, name: "OpenLedger devnet" });
+    const transport = http(anvil.rpcUrl, { retryCount: 3 });
+    const publicClient = createPublicClient({
+      chain,
+      transport,
+      pollingInterval: 250,
+      cacheTime: 0,
+    }) as PublicClient;
+    const wallet = (key: `0x${string}`) =>
+      createWalletClient({ chain, transport, account: privateKeyToAccount(key) }) as WalletClient;
+    const deployer = wallet(DEVNET_KEYS.deployer);
+    const deployed = await deployContracts({ walletClient: deployer as never, publicClient });
+    const deploymentFile = join(dir, "deployment.json");
+    writeFileSync(
+      deploymentFile,
+      `${JSON.stringify({ chainId: anvil.chainId, startBlock: Number(deployed.deploymentBlock), addresses: deployed.addresses }, null, 2)}\n`,
+    );
+
+    const baseEnv: Record<string, string> = {
+      OLNODE__NETWORK: "devnet",
+      OLNODE__CHAIN__L2_RPC_URL: anvil.rpcUrl,
+      OLNODE__CHAIN__POLLING_INTERVAL_MS: "500",
+      OLNODE__CONTRACTS__DEPLOYMENT_FILE: deploymentFile,
+      OLNODE__DATABASE__URL: databaseUrl,
+      OLNODE__LOG__FORMAT: "json",
+    };
+
+    progress("starting the indexer (Ponder)");
+    const indexerPort = await preferPort(42069);
+    const cleanEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("OLNODE") && k !== "DATABASE_URL"),
+    );
+    const indexerLog = parameters.logger.child({ service: "indexer" });
+    const indexer: IndexerProcess = await startIndexer({
+      env: { ...cleanEnv, ...baseEnv },
+      port: indexerPort,
+      onLog: (line) => indexerLog.debug({ msg: line.slice(0, 2000) }),
+      readyTimeoutMs: 180_000,
+    });
+    stops.push(() => indexer.stop());
+
+    const count = parameters.nodes ?? 3;
+    progress(`starting ${count} nodes (p2p + worker)`);
+    const nodes: OlNode[] = [];
+    const commons: Common[] = [];
+    const nodeInfo: Devnet["nodes"] = [];
+    // Nodes stop together: each waits for its own in-flight work, there is no reason to queue them.
+    stops.push(() => Promise.all(commons.map((c) => c.shutdown.kill("devnet stop"))));
+    for (let i = 0; i < count; i++) {
+      const name = `node-${i + 1}`;
+      const key = DEVNET_KEYS.workers[i]!;
+      const config = loadConfig({
+        env: baseEnv,
+        overrides: {
+          dataDir: join(dir, name),
+          "http.port": await preferPort(9400 + i),
+          "p2p.listen": ["/ip4/127.0.0.1/tcp/0"],
+          "p2p.bootstrap": nodes[0] ? nodes[0].multiaddrs().slice(0, 1) : [],
+          "database.workerSchema": `olnode_worker_${i + 1}`,
+          "worker.stake": "1",
+        },
+      });
+      const common = createCommon({
+        logger: parameters.logger.child({ service: name }),
+        defaultMetrics: false,
+      });
+      commons.push(common);
+      const node = await createNode(common, config, {
+        account: privateKeyToAccount(key),
+        // Every devnet node shares 127.0.0.1: without this, gossipsub's IP-colocation penalty would isolate them.
+        p2p: { ipColocationWhitelist: ["127.0.0.1"], backfillDelayMs: 500, sweepIntervalMs: 5_000 },
+      });
+      nodes.push(node);
+      nodeInfo.push({
+        name,
+        httpUrl: node.httpUrl,
+        peerId: node.peerId,
+        address: privateKeyToAccount(key).address,
+      });
+    }
+    for (const n of nodes.slice(1))
+      for (const a of nodes[0]!.multiaddrs().slice(0, 1)) await n.p2p?.dial(a).catch(() => {});
+
+    progress("registering workers and starting the first epoch");
+    const em = { address: deployed.addresses.epochManager, abi: epochManagerAbi } as const;
+    for (const n of nodes) void n.worker?.tick();
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const regs = await Promise.all(
+        nodeInfo.map((n) =>
+          publicClient.readContract({ ...em, functionName: "getWorker", args: [n.address as `0x${string}`] }),
+        ),
+      );
+      if (regs.every((w) => w.registered)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Workers are active from the epoch after they register: skip the rest of this one instead of waiting.
+    const [genesis, length, head] = await Promise.all([
+      publicClient.readContract({ ...em, functionName: "genesisBlock" }),
+      publicClient.readContract({ ...em, functionName: "epochLength" }),
+      publicClient.getBlockNumber(),
+    ]);
+    const into = (head - genesis) % length;
+    await publicClient.request({
+      method: "anvil_mine" as never,
+      params: [`0x${(length - into).toString(16)}`] as never,
+    });
+
+    const closer = createEpochCloser(commons[0]!, {
+      publicClient,
+      walletClient: deployer,
+      epochManager: deployed.addresses.epochManager,
+      fromBlock: deployed.deploymentBlock,
+    });
+    const closerTimer = setInterval(() => void closer.closeEnded(), 3_000);
+    stops.push(async () => clearInterval(closerTimer));
+
+    let traffic: ReturnType<typeof createTrafficGenerator> | undefined;
+    if (parameters.traffic ?? true) {
+      progress("starting the traffic generator");
+      const trafficCommon = createCommon({
+        logger: parameters.logger.child({ service: "traffic" }),
+        defaultMetrics: false,
+      });
+      traffic = createTrafficGenerator(trafficCommon, {
+        publicClient,
+        owner: wallet(DEVNET_KEYS.owner),
+        contributors: DEVNET_KEYS.contributors.map(wallet),
+        payer: wallet(DEVNET_KEYS.payer),
+        addresses: deployed.addresses,
+        publisher: nodes[nodes.length - 1]!.p2p!,
+      });
+      const t = traffic;
+      const timer = setInterval(() => void t.step(), parameters.trafficIntervalMs ?? 1500);
+      void t.step();
+      stops.push(async () => clearInterval(timer));
+    }
+
+    return {
+      rpcUrl: anvil.rpcUrl,
+      indexerUrl: indexer.url,
+      graphqlUrl: `${indexer.url}/graphql`,
+      restUrl: `${indexer.url}/api/v1`,
+      databaseUrl,
+      nodes: nodeInfo,
+      deploymentFile,
+      traffic,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export function devnetDir(dataDir: string): string {
+  return join(dataDir, "devnet");
+}

@@ -1,0 +1,100 @@
+import { keccak256 } from "viem";
+import {
+  type AttributionEngine,
+  attributionResultToJson,
+  buildAttributionIndex,
+  createAttributionEngine,
+  type Tokenizer,
+} from "../attribution/index.ts";
+import type { CheckContext } from "./createWorker.ts";
+import type { InferenceSubject, SubjectSource } from "./subjects/subjectTypes.ts";
+import { canonicalJson } from "./validation/index.ts";
+import type { CheckResult } from "./workerTypes.ts";
+
+export type ContentSource = { getContribution(dataRoot: `0x${string}`): Promise<Uint8Array | undefined> };
+
+export type InferenceCheckerParameters = {
+  subjects: SubjectSource;
+  content: ContentSource;
+  tokenizer: Tokenizer;
+  /** Corpora kept built (one per distinct set of accepted contributions). */
+  cacheSize?: number;
+};
+
+const PPM = 1_000_000;
+
+/**
+ * Compute-work verification: fetch the inference's output by its root, rebuild the attribution over the
+ * model's Datanets as they stood when the inference was recorded, and compare with the on-chain claim
+ * exactly. Honest (identical entries) → accept; anything else → reject, with the engine's reason in the report.
+ */
+export function createInferenceChecker(parameters: InferenceCheckerParameters) {
+  const cache = new Map<string, AttributionEngine>();
+  const cacheSize = parameters.cacheSize ?? 4;
+
+  return async function checkInference(subject: InferenceSubject, ctx: CheckContext): Promise<CheckResult> {
+    const unavailable = (reason: string): CheckResult =>
+      ctx.pastDeadline ? { kind: "abstain", reason } : { kind: "wait", reason };
+    const output = await parameters.content.getContribution(subject.outputRoot);
+    if (!output) return unavailable(`output ${subject.outputRoot} not available from the store or peers`);
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(output);
+    } catch {
+      text = "";
+    }
+    const datanets = await parameters.subjects.modelDatanets(subject.modelId);
+    const accepted = await parameters.subjects.acceptedContributions(datanets, subject.recordedBlock);
+    const key = keccak256(new TextEncoder().encode(accepted.map((c) => c.id.toString()).join(",")));
+    let engine = cache.get(key);
+    if (!engine) {
+      const inputs = [];
+      for (const c of accepted) {
+        const bytes = await parameters.content.getContribution(c.dataRoot);
+        if (!bytes) return unavailable(`accepted contribution ${c.id} (${c.dataRoot}) not available`);
+        inputs.push({
+          contributionId: c.id,
+          format: c.format === "jsonl" ? ("jsonl" as const) : ("text" as const),
+          content: bytes,
+        });
+      }
+      engine = createAttributionEngine({
+        index: buildAttributionIndex({ contributions: inputs, tokenizer: parameters.tokenizer }),
+      });
+      cache.set(key, engine);
+      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    }
+    const verdict = engine.verify({
+      output: text,
+      contributionIds: subject.contributionIds,
+      weights: subject.weights,
+    });
+    const recomputed = verdict.result;
+    const honest = verdict.valid;
+    const report = new TextEncoder().encode(
+      canonicalJson({
+        type: "olnode.inference-recheck",
+        version: 1,
+        inferenceId: subject.id,
+        modelId: subject.modelId,
+        outputRoot: subject.outputRoot,
+        recordedBlock: subject.recordedBlock,
+        tokenizer: parameters.tokenizer.id,
+        corpus: accepted.map((c) => c.id),
+        claim: { contributionIds: subject.contributionIds, weights: subject.weights },
+        recomputed: recomputed ? attributionResultToJson(recomputed) : null,
+        verdict: honest ? "honest" : "dishonest",
+        code: verdict.valid ? null : verdict.code,
+        reason: verdict.valid ? null : verdict.reason,
+      }),
+    );
+    return {
+      kind: "done",
+      verdict: honest ? 1 : 2,
+      score: honest ? PPM : 0,
+      report,
+      reportHash: keccak256(report),
+      summary: honest ? "attribution recomputes exactly" : `${verdict.valid ? "" : verdict.code}`,
+    };
+  };
+}

@@ -1,0 +1,60 @@
+import type { Address, Hex } from "viem";
+
+/** A contribution waiting for (or going through) validation: DatanetRegistry.ContributionSubmitted. */
+export type ContributionSubject = {
+  kind: 0;
+  id: bigint;
+  datanetId: bigint;
+  contributor: Address;
+  dataRoot: Hex;
+  byteSize: bigint;
+  chunkCount: number;
+  license: string;
+  status: "pending" | "accepted" | "rejected";
+};
+
+/** A recorded inference whose attribution claim workers re-check: AttributionLedger.InferenceRecorded. */
+export type InferenceSubject = {
+  kind: 1;
+  id: bigint;
+  modelId: bigint;
+  outputRoot: Hex;
+  /** The on-chain claim, contribution ids ascending. */
+  contributionIds: bigint[];
+  weights: bigint[];
+  status: "recorded" | "verified" | "disputed";
+  /** Block the inference was recorded in: the corpus it is checked against is what was accepted by then. */
+  recordedBlock: bigint;
+};
+
+export type Subject = ContributionSubject | InferenceSubject;
+
+export type DatanetInfo = { id: bigint; format: string; maxChunkBytes: number; owner: Address };
+
+export type AcceptedContribution = {
+  id: bigint;
+  datanetId: bigint;
+  dataRoot: Hex;
+  byteSize: bigint;
+  format: string;
+};
+
+export type EpochPoints = { epoch: bigint; points: bigint; rank: number; workers: number };
+
+/**
+ * What the worker reads of indexed chain data. The node wires it to the indexer's views schema
+ * (createIndexerSubjectSource); tests may pass another implementation.
+ */
+export type SubjectSource = {
+  /** Pending contributions and recorded (not yet re-checked) inferences, oldest first, at most `limit`. */
+  openSubjects(limit: number): Promise<Subject[]>;
+  subject(kind: 0 | 1, id: bigint): Promise<Subject | undefined>;
+  datanet(id: bigint): Promise<DatanetInfo | undefined>;
+  modelDatanets(modelId: bigint): Promise<bigint[]>;
+  /** Contributions of these Datanets accepted at or before `atBlock` (and still accepted), ascending id. */
+  acceptedContributions(datanetIds: bigint[], atBlock?: bigint): Promise<AcceptedContribution[]>;
+  /** The worker's points and rank per epoch, newest first. */
+  points(worker: Address, epochs: number): Promise<EpochPoints[]>;
+  /** Highest block the index has processed (to know whether it is behind the chain). */
+  indexedBlock(): Promise<bigint | undefined>;
+};

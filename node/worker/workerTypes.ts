@@ -1,0 +1,57 @@
+import type { Address, Hex } from "viem";
+
+export type TaskStatus =
+  | "pending"
+  | "validating"
+  | "ready"
+  | "submitting"
+  | "submitted"
+  | "confirmed"
+  | "failed"
+  | "expired";
+
+/** One row per (epoch, kind, subject) this worker is assigned. */
+export type Task = {
+  epoch: bigint;
+  kind: 0 | 1;
+  subjectId: bigint;
+  status: TaskStatus;
+  attempts: number;
+  verdict: number | null;
+  score: number | null;
+  reportHash: Hex | null;
+  report: Uint8Array | null;
+  txHash: Hex | null;
+  error: string | null;
+};
+
+export type TaskKey = { epoch: bigint; kind: 0 | 1; subjectId: bigint };
+
+/** Durable task state (Postgres, worker schema). */
+export type TaskStore = {
+  /** Inserts the task as pending unless it exists; returns true when it was new. */
+  ensure(key: TaskKey): Promise<boolean>;
+  get(key: TaskKey): Promise<Task | undefined>;
+  list(epoch: bigint, statuses: readonly TaskStatus[]): Promise<Task[]>;
+  update(key: TaskKey, patch: Partial<Omit<Task, "epoch" | "kind" | "subjectId">>): Promise<void>;
+  /** Marks unfinished tasks of epochs before `epoch` expired (their epoch is over); returns how many. */
+  expireBefore(epoch: bigint): Promise<number>;
+  counts(epoch: bigint): Promise<Partial<Record<TaskStatus, number>>>;
+};
+
+/** What a check of a subject concluded, ready to attest. `report` is canonical bytes; `reportHash` their hash. */
+export type CheckResult =
+  | { kind: "done"; verdict: 1 | 2; score: number; report: Uint8Array; reportHash: Hex; summary: string }
+  /** Not decidable yet (data still arriving): try again later, before the epoch's deadline. */
+  | { kind: "wait"; reason: string }
+  /** This worker cannot decide honestly (e.g. it lacks the corpus): do not attest rather than guess. */
+  | { kind: "abstain"; reason: string };
+
+export type TxOutcome =
+  | { status: "confirmed"; txHash: Hex }
+  | { status: "failed"; txHash?: Hex; error: string; errorName?: string };
+
+/** Sends a contract call at most once per key, across crashes and restarts. */
+export type CallSender = {
+  send(request: { key: string; to: Address; data: Hex; value?: bigint; gas?: bigint }): Promise<TxOutcome>;
+};
