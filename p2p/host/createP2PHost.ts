@@ -71,6 +71,15 @@ export async function createP2PHost(common: Common, parameters: CreateP2PHostPar
         }),
       ],
       connectionGater: parameters.bans.gater,
+      connectionMonitor: {
+        // The monitor pings every peer and, by default, aborts the connection when a ping is late. Its ping
+        // shares the TCP socket with gossip, so behind a few MiB of queued 256 KiB chunks (or on a busy
+        // node) a healthy peer answers late; measured here, that cut every connection of a loaded network
+        // at once. We keep the pings (RTT for peer selection) but never abort on them: dead peers still
+        // surface as socket errors, failed stream writes and the TCP inactivity timeout.
+        pingInterval: 20_000,
+        abortConnectionOnPingFailure: false,
+      },
       connectionManager: {
         maxConnections: options.maxConnections,
         maxIncomingPendingConnections: options.maxIncomingPendingConnections,
@@ -104,7 +113,18 @@ export async function createP2PHost(common: Common, parameters: CreateP2PHostPar
           maxTopicBytesPerPeer: 256 * 1024,
           // Large messages: tell mesh peers we already have one so they skip sending it (duplicates).
           idontwantMinDataSize: 1024,
-          messageProcessingConcurrency: 16,
+          decodeRpcLimits: {
+            maxSubscriptions: 5000,
+            // 16 messages of ≤ 256 KiB fit one 4 MiB RPC frame; more than that per RPC is not a chunk peer.
+            maxMessages: 16,
+            maxIhaveMessageIDs: 5000,
+            // gossipsub answers one IWANT with one RPC holding every requested message; 12 chunks (3 MiB)
+            // stay under the 4 MiB frame limit, where 16+ made the answer unsendable and the chunks lost.
+            maxIwantMessageIDs: 12,
+            maxControlMessages: 5000,
+            maxIdontwantMessageIDs: 512,
+            maxPeerInfos: 16,
+          },
         }),
       },
     });
