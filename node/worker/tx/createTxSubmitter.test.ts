@@ -9,7 +9,7 @@ import {
   type PublicClient,
   parseEventLogs,
 } from "viem";
-import type { PrivateKeyAccount } from "viem/accounts";
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Common, createTestCommon } from "../../../config/common/createCommon.ts";
 import { testTokenAbi, testTokenBytecode } from "../../../contracts/generated/testToken.ts";
@@ -30,7 +30,6 @@ describe("createTxSubmitter", () => {
   let database: TestDatabase;
   let db: WorkerDb;
   let token: Address;
-  let nextAccount = 1;
 
   beforeAll(async () => {
     [chain, database] = await Promise.all([startTestChain(), createTestDatabase()]);
@@ -54,9 +53,9 @@ describe("createTxSubmitter", () => {
   });
 
   /** A fresh funded account per test, so nonces and logs belong to that test alone. */
-  function freshAccount(): PrivateKeyAccount {
-    const account = chain.accounts[nextAccount++];
-    if (!account) throw new Error("Out of test accounts");
+  async function freshAccount(): Promise<PrivateKeyAccount> {
+    const account = privateKeyToAccount(generatePrivateKey());
+    await chain.testClient.setBalance({ address: account.address, value: 10n ** 20n });
     return account;
   }
 
@@ -108,7 +107,7 @@ describe("createTxSubmitter", () => {
   }
 
   it("mines a call once and returns the same receipt for the same key, even submitted concurrently", async () => {
-    const account = freshAccount();
+    const account = await freshAccount();
     const { submitter: tx } = submitter(account);
     const first = await tx.submit({ key: "attest:1:contribution:7", to: token, data: transfer(0n) });
     expect(first.status).toBe("confirmed");
@@ -133,8 +132,31 @@ describe("createTxSubmitter", () => {
     expect(intent).toMatchObject({ status: "confirmed", nonce: 0n, mined_hash: first.hash });
   });
 
+  it("takes the node's 'already known' and 'nonce too low' answers to a re-broadcast as sent", async () => {
+    const account = await freshAccount();
+    const { submitter: tx, common } = submitter(account);
+    const rewind = () =>
+      db.updateTable("tx_intents").set({ status: "signed" }).where("key", "=", "k-rebroadcast").execute();
+    await withManualMining(async () => {
+      const outcome = tx.submit({ key: "k-rebroadcast", to: token, data: transfer(0n) });
+      await waitFor("the broadcast", async () => (await tx.intent("k-rebroadcast"))?.status === "sent");
+      // As after a crash between broadcast and its bookkeeping: the same bytes go out again.
+      await rewind();
+      await waitFor("the second broadcast", async () => (await tx.intent("k-rebroadcast"))?.attempts === 2);
+      await chain.mine(1);
+      expect(await outcome).toMatchObject({ status: "confirmed" });
+    });
+    await rewind();
+    const again = await tx.submit({ key: "k-rebroadcast", to: token, data: transfer(0n) });
+    expect(again.status).toBe("confirmed");
+    expect((await tx.intent("k-rebroadcast"))?.attempts).toBe(3);
+    expect(await metric(common, "olnode_worker_tx_retries_total")).toBe(0);
+    expect(await nonceOf(account.address)).toBe(1);
+    expect(await transfersFrom(account.address)).toHaveLength(1);
+  });
+
   it("records a reverting call as failed with the decoded error, and sends nothing", async () => {
-    const account = freshAccount();
+    const account = await freshAccount();
     const { submitter: tx, common } = submitter(account);
     const error = await tx
       .submit({ key: "k-revert", to: token, data: transfer(1n) })
@@ -163,7 +185,7 @@ describe("createTxSubmitter", () => {
   });
 
   it("refuses a key reused for a different call, and bad input, with clear errors", async () => {
-    const { submitter: tx } = submitter(freshAccount());
+    const { submitter: tx } = submitter(await freshAccount());
     await tx.submit({ key: "k-conflict", to: token, data: transfer(0n) });
     await expect(tx.submit({ key: "k-conflict", to: token, data: transfer(2n) })).rejects.toBeInstanceOf(
       TxKeyConflictError,
@@ -173,7 +195,7 @@ describe("createTxSubmitter", () => {
   });
 
   it("replaces a stuck transaction with bumped fees and counts whichever hash is mined", async () => {
-    const account = freshAccount();
+    const account = await freshAccount();
     const { submitter: tx, common } = submitter(account, { bumpAfterBlocks: 1, maxFeePerGas: 10n ** 12n });
     await withManualMining(async () => {
       const outcome = tx.submit({ key: "k-bump", to: token, data: transfer(0n) });
@@ -215,7 +237,7 @@ describe("createTxSubmitter", () => {
   });
 
   it("re-broadcasts a transaction whose block was reorged out and confirms it exactly once", async () => {
-    const account = freshAccount();
+    const account = await freshAccount();
     const { submitter: tx, common } = submitter(account, { confirmations: 3, bumpAfterBlocks: 100 });
     await withManualMining(async () => {
       const outcome = tx.submit({ key: "k-reorg", to: token, data: transfer(0n) });
@@ -242,8 +264,46 @@ describe("createTxSubmitter", () => {
     expect(await transfersFrom(account.address)).toHaveLength(1);
   });
 
+  it("signs again with a fresh nonce when another transaction took its nonce", async () => {
+    const account = await freshAccount();
+    const { submitter: tx } = submitter(account, { confirmations: 2, bumpAfterBlocks: 100 });
+    await withManualMining(async () => {
+      const outcome = tx.submit({ key: "k-nonce-taken", to: token, data: transfer(0n) });
+      await waitFor("the broadcast", async () => (await tx.intent("k-nonce-taken"))?.status === "sent");
+      const [ours] = await db
+        .selectFrom("tx_attempts")
+        .innerJoin("tx_intents", "tx_intents.id", "tx_attempts.intent_id")
+        .select(["tx_attempts.hash", "tx_attempts.max_fee_per_gas", "tx_attempts.max_priority_fee_per_gas"])
+        .where("tx_intents.key", "=", "k-nonce-taken")
+        .execute();
+      // The operator used the same key elsewhere: a pricier tx with nonce 0 replaces ours in the pool.
+      await chain.walletClient(account).sendTransaction({
+        account,
+        chain: chain.chain,
+        to: RECIPIENT,
+        value: 1n,
+        nonce: 0,
+        maxFeePerGas: BigInt(ours!.max_fee_per_gas) * 2n,
+        maxPriorityFeePerGas: BigInt(ours!.max_priority_fee_per_gas) * 2n,
+      });
+      await chain.mine(2);
+      await waitFor("a re-signed intent", async () => {
+        const row = await tx.intent("k-nonce-taken");
+        return row?.status === "sent" && row.nonce === 1n;
+      });
+      await chain.mine(2);
+      const result = await outcome;
+      expect(result.status).toBe("confirmed");
+      if (result.status !== "confirmed") return;
+      expect(result.hash).not.toBe(ours!.hash);
+      expect((await chain.publicClient.getTransaction({ hash: result.hash })).nonce).toBe(1);
+    });
+    expect(await nonceOf(account.address)).toBe(2);
+    expect(await transfersFrom(account.address)).toHaveLength(1);
+  });
+
   it("waits out an unreachable RPC and then confirms", async () => {
-    const account = freshAccount();
+    const account = await freshAccount();
     const proxy = await startRpcProxy(chain.rpcUrl);
     try {
       await proxy.down();
@@ -268,7 +328,7 @@ describe("createTxSubmitter", () => {
   });
 
   it("survives its Postgres connections being terminated mid-flight", async () => {
-    const account = freshAccount();
+    const account = await freshAccount();
     const ownDb = createWorkerDb({ databaseUrl: database.url, schema: SCHEMA });
     const { submitter: tx, common } = submitter(account, { db: ownDb, confirmations: 2 });
     const admin = new pg.Client({ connectionString: database.url });
@@ -302,7 +362,7 @@ describe("createTxSubmitter", () => {
   });
 
   it("recover() finishes what a dead process left signed but unsent", async () => {
-    const account = freshAccount();
+    const account = await freshAccount();
     const crashed = submitter(account, {
       onStep: (step) => {
         if (step === "after-persist-signed") throw new Error("simulated crash");

@@ -367,7 +367,9 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
       const used = await rpc("eth_getTransactionCount", () =>
         publicClient.getTransactionCount({ address: account.address, blockNumber: settled }),
       );
-      if (BigInt(used) > intent.nonce) {
+      // Looked up again after the count: a receipt the node indexed in between must not be missed.
+      const ours = await Promise.all(attempts.map((a) => receiptOrUndefined(a.hash as Hash)));
+      if (BigInt(used) > intent.nonce && ours.every((r) => r === undefined)) {
         logger.warn({ msg: "Nonce taken by another transaction; re-signing", ...intentRef(intent) });
         await setIntent(intent.id, { status: "pending", nonce: null });
         return "progress";
