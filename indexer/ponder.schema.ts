@@ -31,7 +31,8 @@ export const datanet = onchainTable(
     format: t.text().notNull(),
     maxChunkBytes: t.integer().notNull(),
     maxBytesPerDay: t.bigint().notNull(),
-    maxContributionsPerDay: t.integer().notNull(),
+    // uint32 on-chain: beyond Postgres integer (int4) range, hence numeric.
+    maxContributionsPerDay: t.bigint().notNull(),
     contributionCount: t.integer().notNull(),
     pendingCount: t.integer().notNull(),
     acceptedCount: t.integer().notNull(),
@@ -56,7 +57,7 @@ export const contribution = onchainTable(
     /** Merkle root over the contribution's chunk hashes (contracts/merkle/chunkTree.ts). */
     dataRoot: t.hex().notNull(),
     byteSize: t.bigint().notNull(),
-    chunkCount: t.integer().notNull(),
+    chunkCount: t.bigint().notNull(),
     license: t.text().notNull(),
     metadataURI: t.text().notNull(),
     day: t.bigint().notNull(),

@@ -26,6 +26,8 @@ export type StartIndexerParameters = {
   onLog?: (line: string) => void;
   /** How long to wait for /ready (historical backfill done), ms. Default 120 s. */
   readyTimeoutMs?: number;
+  /** Another Ponder app to run with the same config (the benchmark's minimal baseline app). Default: this one. */
+  root?: string;
   /** Resolve once /health answers instead of /ready (to watch a backfill from outside). */
   waitFor?: "ready" | "health";
 };
@@ -85,11 +87,12 @@ export async function startIndexer(parameters: StartIndexerParameters = {}): Pro
   const viewsSchema =
     parameters.viewsSchema === undefined ? config.database.viewsSchema : parameters.viewsSchema;
   const port = parameters.port ?? (await allocatePort());
-  const args = [ponderBin(), "start", "--root", INDEXER_ROOT, "--port", String(port), "--schema", schema];
+  const root = parameters.root ?? INDEXER_ROOT;
+  const args = [ponderBin(), "start", "--root", root, "--port", String(port), "--schema", schema];
   args.push("--hostname", config.indexer.host, "--log-format", "json");
   if (viewsSchema) args.push("--views-schema", viewsSchema);
   const child = spawn(process.execPath, args, {
-    cwd: INDEXER_ROOT,
+    cwd: root,
     env: { ...env, PONDER_TELEMETRY_DISABLED: "true", NODE_ENV: env.NODE_ENV ?? "production" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

@@ -18,7 +18,7 @@ ponder.on("DatanetRegistry:DatanetCreated", async ({ event, context }) => {
     format: a.format,
     maxChunkBytes: Number(a.maxChunkBytes),
     maxBytesPerDay: a.maxBytesPerDay,
-    maxContributionsPerDay: Number(a.maxContributionsPerDay),
+    maxContributionsPerDay: BigInt(a.maxContributionsPerDay),
     contributionCount: 0,
     pendingCount: 0,
     acceptedCount: 0,
@@ -37,7 +37,7 @@ ponder.on("DatanetRegistry:DatanetLimitsUpdated", async ({ event, context }) => 
   await noteDeposit(event, context, "DatanetRegistry:DatanetLimitsUpdated");
   await context.db.update(datanet, { id: event.args.datanetId }).set({
     maxBytesPerDay: event.args.maxBytesPerDay,
-    maxContributionsPerDay: Number(event.args.maxContributionsPerDay),
+    maxContributionsPerDay: BigInt(event.args.maxContributionsPerDay),
   });
 });
 
@@ -60,7 +60,7 @@ ponder.on("DatanetRegistry:ContributionSubmitted", async ({ event, context }) =>
     contributor: lower(a.contributor),
     dataRoot: a.dataRoot,
     byteSize: a.byteSize,
-    chunkCount: Number(a.chunkCount),
+    chunkCount: BigInt(a.chunkCount),
     license: a.license,
     metadataURI: a.metadataURI,
     day: a.day,

@@ -503,3 +503,373 @@ export async function sendDeposit(
 }
 
 export type { Hex };
+
+export type BulkActivityParameters = Omit<
+  ProtocolActivityParameters,
+  "datanets" | "contributionsPerDatanet" | "models" | "inferences" | "deposit"
+> & {
+  /** Roughly how many protocol events to produce (the result says exactly how many). */
+  targetEvents: number;
+  /** Attribution entries per inference (1..128): most events are AttributionRecorded. Default 128. */
+  entriesPerInference?: number;
+  onProgress?: (message: string) => void;
+};
+
+export type BulkActivityReturnType = {
+  fromBlock: bigint;
+  toBlock: bigint;
+  transactions: number;
+  /** Protocol events emitted (counted from the contracts' own counters and the known event fan-out). */
+  events: number;
+};
+
+type BulkTx = { from: PrivateKeyAccount; to: Address; data: Hex; value?: bigint; gas: bigint };
+
+/**
+ * Many protocol events fast, for benchmarks and backfill tests: automine off, transactions signed locally
+ * with explicit nonces and gas, sent in JSON-RPC batches and mined as full blocks. The mix: contributions
+ * (half finalized by a two-worker quorum — Attested, SubjectFinalized, ContributionFinalized, PointsChanged —
+ * half by the owner's override), then inferences with up to 128 attribution entries each. Deterministic given
+ * the seed on a fresh chain. Restores automine when done.
+ */
+export async function generateBulkActivity(
+  parameters: BulkActivityParameters,
+): Promise<BulkActivityReturnType> {
+  const { chain, addresses } = parameters;
+  const { publicClient } = chain;
+  const random = createRandom(parameters.seed);
+  const log = parameters.onProgress ?? (() => {});
+  const [, owner1, owner2, contributor1, contributor2, workerA, workerB, , , payer] = chain.accounts;
+  const em = addresses.epochManager;
+  const chainId = await publicClient.getChainId();
+  const fromBlock = (await publicClient.getBlockNumber()) + 1n;
+  const nonces = new Map<Address, number>();
+  let transactions = 0;
+  let events = 0;
+
+  async function rpc(body: unknown) {
+    const res = await fetch(chain.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return res.json();
+  }
+
+  /** Sends `txs` and mines until all are included; throws if any reverted. */
+  async function run(txs: BulkTx[], label: string) {
+    const block = await publicClient.getBlock();
+    const maxFeePerGas = (block.baseFeePerGas ?? 0n) * 4n + 1_000_000_000n;
+    const raw: Hex[] = [];
+    for (const tx of txs) {
+      let nonce = nonces.get(tx.from.address);
+      if (nonce === undefined) {
+        nonce = await publicClient.getTransactionCount({ address: tx.from.address, blockTag: "pending" });
+      }
+      nonces.set(tx.from.address, nonce + 1);
+      raw.push(
+        await tx.from.signTransaction({
+          chainId,
+          type: "eip1559",
+          nonce,
+          to: tx.to,
+          data: tx.data,
+          value: tx.value ?? 0n,
+          gas: tx.gas,
+          maxFeePerGas,
+          maxPriorityFeePerGas: 0n,
+        }),
+      );
+    }
+    const hashes: Hash[] = [];
+    // JSON-RPC batches of at most ~512 KiB: anvil refuses larger bodies.
+    for (let i = 0; i < raw.length; ) {
+      const batch: Hex[] = [];
+      let bytes = 0;
+      while (
+        i < raw.length &&
+        batch.length < 250 &&
+        (batch.length === 0 || bytes + raw[i]!.length < 512 * 1024)
+      ) {
+        bytes += raw[i]!.length;
+        batch.push(raw[i++]!);
+      }
+      const replies = (await rpc(
+        batch.map((r, j) => ({ jsonrpc: "2.0", id: j, method: "eth_sendRawTransaction", params: [r] })),
+      )) as { result?: Hash; error?: { message: string } }[] | { error?: { message: string } };
+      if (!Array.isArray(replies))
+        throw new Error(`${label}: batch rejected: ${JSON.stringify(replies).slice(0, 300)}`);
+      for (const reply of replies) {
+        if (!reply.result) throw new Error(`${label}: transaction rejected: ${reply.error?.message}`);
+        hashes.push(reply.result);
+      }
+    }
+    // Mine until the pool is empty; then check every receipt (in batches) for a revert.
+    for (let i = 0; i < 10_000; i++) {
+      await rpc({ jsonrpc: "2.0", id: 1, method: "evm_mine", params: [] });
+      const status = (await rpc({ jsonrpc: "2.0", id: 1, method: "txpool_status", params: [] })) as {
+        result: { pending: string };
+      };
+      if (Number(status.result.pending) === 0) break;
+    }
+    for (let i = 0; i < hashes.length; i += 500) {
+      const receipts = (await rpc(
+        hashes
+          .slice(i, i + 500)
+          .map((h, j) => ({ jsonrpc: "2.0", id: j, method: "eth_getTransactionReceipt", params: [h] })),
+      )) as { result: { status: Hex; logs: unknown[]; gasUsed: Hex; blockNumber: Hex } | null }[];
+      for (const [j, r] of receipts.entries()) {
+        if (r.result?.status !== "0x1") {
+          const tx = txs[i + j]!;
+          let reason = "not mined";
+          if (r.result) {
+            reason = await publicClient
+              .call({
+                account: tx.from,
+                to: tx.to,
+                data: tx.data,
+                value: tx.value,
+                blockNumber: BigInt(r.result.blockNumber) - 1n,
+              })
+              .then(() => `reverted only in its block (gas used ${BigInt(r.result!.gasUsed)} of ${tx.gas})`)
+              .catch((e: Error) => e.message.split("\n")[0]!);
+          }
+          throw new Error(`${label}: transaction ${hashes[i + j]} failed: ${reason}`);
+        }
+        events += r.result.logs.length;
+      }
+    }
+    transactions += txs.length;
+    log(`${label}: ${txs.length} transactions, ${events} events so far`);
+  }
+
+  const call = <const abi extends Abi>(abi: abi, functionName: string, args: readonly unknown[]) =>
+    encodeFunctionData({ abi: abi as Abi, functionName, args } as never);
+
+  await chain.testClient.setAutomine(false);
+  try {
+    const [genesisBlock, epochLength, params, datanetCount] = await Promise.all([
+      publicClient.readContract({ address: em, abi: epochManagerAbi, functionName: "genesisBlock" }),
+      publicClient.readContract({ address: em, abi: epochManagerAbi, functionName: "epochLength" }),
+      publicClient.readContract({ address: em, abi: epochManagerAbi, functionName: "params" }),
+      publicClient.readContract({
+        address: addresses.datanetRegistry,
+        abi: datanetRegistryAbi,
+        functionName: "datanetCount",
+      }),
+    ]);
+    const firstContribution =
+      (await publicClient.readContract({
+        address: addresses.datanetRegistry,
+        abi: datanetRegistryAbi,
+        functionName: "contributionCount",
+      })) + 1n;
+    const d1 = datanetCount + 1n;
+    const d2 = datanetCount + 2n;
+    const owners = new Map([
+      [d1, owner1!],
+      [d2, owner2!],
+    ]);
+    const workers = [workerA!, workerB!];
+
+    // Setup: two Datanets without daily limits in practice, two workers (a third may exist already).
+    const setup: BulkTx[] = [];
+    for (const [id, owner] of owners) {
+      setup.push({
+        from: owner,
+        to: addresses.datanetRegistry,
+        gas: 400_000n,
+        data: call(datanetRegistryAbi, "createDatanet", [`bulk-${id}`, "ipfs://bulk", "text", 65_536]),
+      });
+      setup.push({
+        from: owner,
+        to: addresses.datanetRegistry,
+        gas: 100_000n,
+        data: call(datanetRegistryAbi, "setDailyLimits", [id, 1n << 50n, 4_000_000_000]),
+      });
+    }
+    for (const w of workers) {
+      const info = await publicClient.readContract({
+        address: em,
+        abi: epochManagerAbi,
+        functionName: "getWorker",
+        args: [w.address],
+      });
+      if (!info.registered) {
+        setup.push({
+          from: w,
+          to: em,
+          gas: 300_000n,
+          value: params.minStake,
+          data: call(epochManagerAbi, "register", [`12D3KooWbulk${w.address.slice(2, 10)}`]),
+        });
+      }
+    }
+    await run(setup, "setup");
+
+    // Contributions, in one or more full blocks.
+    const events0 = Math.max(1, parameters.targetEvents);
+    const entries = Math.min(128, Math.max(1, parameters.entriesPerInference ?? 128));
+    // ~4.5 events per contribution (submit + half quorum (6) + half override (1)); the rest from inferences.
+    const nContributions = Math.max(entries, Math.min(4000, Math.round((events0 * 0.09) / 4.5)));
+    const contributors = [owner1!, owner2!, contributor1!, contributor2!];
+    const submit: BulkTx[] = [];
+    for (let i = 0; i < nContributions; i++) {
+      const datanetId = i % 2 === 0 ? d1 : d2;
+      const byteSize = BigInt(random.int(1, 60_000));
+      submit.push({
+        from: random.pick(contributors),
+        to: addresses.datanetRegistry,
+        gas: 300_000n,
+        data: call(datanetRegistryAbi, "contribute", [
+          datanetId,
+          keccak256(stringToHex(`bulk:${parameters.seed}:${firstContribution + BigInt(i)}`)),
+          byteSize,
+          1,
+          "CC-BY-4.0",
+          "",
+        ]),
+      });
+    }
+    await run(submit, "contributions");
+    // Ids follow the order anvil mined them in (senders interleave): read them back from the logs.
+    const submitted = await publicClient.getContractEvents({
+      address: addresses.datanetRegistry,
+      abi: datanetRegistryAbi,
+      eventName: "ContributionSubmitted",
+      fromBlock,
+    });
+    const datanetById = new Map(submitted.map((e) => [e.args.contributionId!, e.args.datanetId!]));
+
+    // Workers are active from the epoch after they registered: mine to a fresh epoch.
+    const head = await publicClient.getBlockNumber();
+    const nextEpochStart = ((head + 1n - genesisBlock) / epochLength + 1n) * epochLength + genesisBlock;
+    const mine = (n: bigint) =>
+      rpc({ jsonrpc: "2.0", id: 1, method: "anvil_mine", params: [numberToHex(n)] });
+    if (nextEpochStart > head + 1n) await mine(nextEpochStart - head - 1n);
+
+    // Half by quorum: both workers accept in one block, so both votes share an epoch.
+    const ids = [...datanetById.keys()];
+    for (let i = 0; i < ids.length; i += 150) {
+      const slice = ids.slice(i, i + 150);
+      const h = await publicClient.getBlockNumber();
+      const epoch = (h + 1n - genesisBlock) / epochLength;
+      if (((h + 1n - genesisBlock) % epochLength) + 1n >= epochLength) {
+        await mine(1n);
+        i -= 150;
+        continue;
+      }
+      const txs: BulkTx[] = [];
+      for (const [j, id] of slice.entries()) {
+        if ((i + j) % 2 === 0) {
+          for (const w of workers) {
+            txs.push({
+              from: w,
+              to: em,
+              gas: 400_000n,
+              data: call(epochManagerAbi, "attest", [
+                epoch,
+                0,
+                id,
+                1,
+                900_000,
+                keccak256(stringToHex(`bulk-result:${id}`)),
+              ]),
+            });
+          }
+        } else {
+          txs.push({
+            from: owners.get(datanetById.get(id)!)!,
+            to: addresses.datanetRegistry,
+            gas: 150_000n,
+            data: call(datanetRegistryAbi, "overrideContribution", [id, 2]),
+          });
+        }
+      }
+      // One block per batch: a batch never straddles an epoch boundary (checked above).
+      await run(txs, "finalizations");
+    }
+
+    // Models and inferences.
+    const modelCount = await publicClient.readContract({
+      address: addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "modelCount",
+    });
+    const modelId = modelCount + 1n;
+    await run(
+      [
+        {
+          from: payer!,
+          to: addresses.modelRegistry,
+          gas: 400_000n,
+          data: call(modelRegistryAbi, "registerModel", [
+            keccak256(stringToHex("bulk-base")),
+            `0x${"00".repeat(32)}`,
+            [d1, d2],
+            "ipfs://bulk-model",
+          ]),
+        },
+      ],
+      "model",
+    );
+    const tokens = [1000n, 500n] as const;
+    const fee = await publicClient.readContract({
+      address: addresses.attributionLedger,
+      abi: attributionLedgerAbi,
+      functionName: "quoteFee",
+      args: [...tokens],
+    });
+    const inferenceArgs = (k: number) => {
+      const picked = new Set<bigint>();
+      while (picked.size < entries) picked.add(random.pick(ids));
+      const cited = [...picked].sort((a, b) => (a < b ? -1 : 1));
+      return [
+        modelId,
+        keccak256(stringToHex(`bulk-output:${parameters.seed}:${k}`)),
+        ...tokens,
+        cited,
+        randomWeights(random, cited.length),
+      ] as const;
+    };
+    const sample = inferenceArgs(-1);
+    const estimate = await publicClient.estimateGas({
+      account: payer!,
+      to: addresses.attributionLedger,
+      value: fee,
+      data: call(attributionLedgerAbi, "recordInference", sample),
+    });
+    const remaining = Math.max(0, events0 - events);
+    const nInferences = Math.ceil(remaining / (entries + 1));
+    for (let k = 0; k < nInferences; k += 200) {
+      const txs: BulkTx[] = [];
+      for (let j = k; j < Math.min(nInferences, k + 200); j++) {
+        txs.push({
+          from: payer!,
+          to: addresses.attributionLedger,
+          gas: (estimate * 13n) / 10n,
+          value: fee,
+          data: call(attributionLedgerAbi, "recordInference", inferenceArgs(j)),
+        });
+      }
+      await run(txs, "inferences");
+    }
+  } finally {
+    await chain.testClient.setAutomine(true);
+  }
+  return { fromBlock, toBlock: await publicClient.getBlockNumber(), transactions, events };
+}
+
+/**
+ * anvil_mine without a client timeout: after a bulk run anvil can take longer than viem's 10 s default to
+ * answer on a loaded machine.
+ */
+export async function mineBlocks(rpcUrl: string, blocks: number): Promise<void> {
+  const res = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "anvil_mine", params: [numberToHex(blocks)] }),
+  });
+  const body = (await res.json()) as { error?: { message: string } };
+  if (body.error) throw new Error(`anvil_mine failed: ${body.error.message}`);
+}

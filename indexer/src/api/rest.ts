@@ -43,7 +43,7 @@ function pageOf<T>(rows: T[], page: Page, key: (row: T) => (string | bigint)[]) 
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(key(last)) : null };
 }
 
-const json = (value: unknown, status: 200 | 400 | 404 | 409 | 500 = 200) =>
+const json = (value: unknown, status: 200 | 400 | 404 | 409 | 500 | 503 = 200) =>
   new Response(toJson(value), { status, headers: { "content-type": "application/json; charset=utf-8" } });
 
 const notFound = (what: string) => httpError(404, "NOT_FOUND", `${what} not found`);
@@ -376,6 +376,15 @@ export function createRestApi(): Hono {
   app.onError((error) => {
     if (isHttpError(error))
       return json({ error: { code: error.code, message: error.message } }, error.status);
+    // Ponder locks the unfinalized rows while it reverts them after a reorg; reads time out briefly.
+    if (/lock timeout/.test(String((error as Error)?.message))) {
+      const res = json(
+        { error: { code: "BUSY", message: "the index is catching up with a reorg; retry in a second" } },
+        503,
+      );
+      res.headers.set("retry-after", "1");
+      return res;
+    }
     console.error(error);
     return json({ error: { code: "INTERNAL", message: "internal error; see the indexer log" } }, 500);
   });

@@ -1,0 +1,164 @@
+import type { Hex } from "viem";
+import { encodeFunctionData, keccak256, stringToHex } from "viem";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
+import type { IndexerProcess } from "../../indexer/startIndexer.ts";
+import type { TestChain } from "../harness/anvil.ts";
+import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
+import { getJson, graphql, startDeployedChain, startTestIndexer, waitForBlock } from "./indexerFixture.ts";
+
+/**
+ * anvil_reorg replaces the last blocks while `ponder start` follows the head: protocol transactions in them
+ * are dropped and others take their place. Afterwards the index must equal the canonical chain exactly.
+ */
+let chain: TestChain;
+let db: TestDatabase;
+let deployment: Awaited<ReturnType<typeof startDeployedChain>>["deployment"];
+let indexer: IndexerProcess;
+
+beforeAll(async () => {
+  ({ chain, deployment } = await startDeployedChain());
+  db = await createTestDatabase("olnode_indexer_reorg");
+  await contribute(chain.accounts[1]!, "create", "createDatanet", ["reorg", "ipfs://reorg", "text", 65_536]);
+  await contribute(chain.accounts[2]!, "before-1");
+  indexer = await startTestIndexer({
+    chain,
+    databaseUrl: db.url,
+    deployment,
+    schema: "idx_reorg",
+    viewsSchema: null,
+  });
+  await waitForBlock(indexer, await chain.publicClient.getBlockNumber());
+});
+
+afterAll(async () => {
+  await indexer?.stop();
+  await chain?.stop();
+  await db?.drop();
+});
+
+async function contribute(
+  from: TestChain["accounts"][number],
+  tag: string,
+  functionName = "contribute",
+  args: readonly unknown[] = [1n, keccak256(stringToHex(tag)), 5_000n + BigInt(tag.length), 1, "MIT", tag],
+) {
+  const hash = await chain.walletClient(from).writeContract({
+    address: deployment.addresses.datanetRegistry,
+    abi: datanetRegistryAbi,
+    functionName,
+    args,
+    chain: undefined,
+    account: from,
+  } as never);
+  return chain.publicClient.waitForTransactionReceipt({ hash });
+}
+
+async function signedContribution(
+  from: TestChain["accounts"][number],
+  tag: string,
+  nonce: number,
+): Promise<Hex> {
+  return from.signTransaction({
+    chainId: chain.chainId,
+    type: "eip1559",
+    nonce,
+    to: deployment.addresses.datanetRegistry,
+    gas: 300_000n,
+    maxFeePerGas: 10_000_000_000n,
+    maxPriorityFeePerGas: 1_000_000n,
+    data: encodeFunctionData({
+      abi: datanetRegistryAbi,
+      functionName: "contribute",
+      args: [1n, keccak256(stringToHex(tag)), 5_000n + BigInt(tag.length), 1, "MIT", tag],
+    }),
+  });
+}
+
+/** Everything the index holds about contributions, and the same read from the chain's logs. */
+async function indexed() {
+  // While Ponder rewrites the unfinalized rows after a reorg, readers may hit its lock timeout: retry.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await indexedOnce();
+    } catch (error) {
+      if (attempt > 50 || !/lock timeout/.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function indexedOnce() {
+  const data = await graphql(
+    indexer,
+    `{ contributions(limit: 1000, orderBy: "id") { items { id dataRoot contributor byteSize } }
+       contributionStatusChanges(limit: 1000) { items { contributionId } }
+       datanet(id: "1") { contributionCount submittedBytes } }`,
+  );
+  return data as unknown as {
+    contributions: { items: { id: string; dataRoot: string; contributor: string; byteSize: string }[] };
+    contributionStatusChanges: { items: unknown[] };
+    datanet: { contributionCount: number; submittedBytes: string };
+  };
+}
+
+async function canonical() {
+  const logs = await chain.publicClient.getContractEvents({
+    address: deployment.addresses.datanetRegistry,
+    abi: datanetRegistryAbi,
+    eventName: "ContributionSubmitted",
+    fromBlock: deployment.deploymentBlock,
+  });
+  return logs.map((l) => ({
+    id: l.args.contributionId!.toString(),
+    dataRoot: l.args.dataRoot!,
+    contributor: l.args.contributor!.toLowerCase(),
+    byteSize: l.args.byteSize!.toString(),
+  }));
+}
+
+it("after anvil_reorg drops and replaces protocol transactions, the index equals the canonical chain", async () => {
+  const dropper = chain.accounts[3]!;
+  const other = chain.accounts[4]!;
+  const nonce = await chain.publicClient.getTransactionCount({ address: dropper.address });
+  for (const tag of ["dropped-1", "dropped-2", "dropped-3"]) await contribute(dropper, tag);
+  const head = await chain.publicClient.getBlockNumber();
+  await waitForBlock(indexer, head);
+  const before = await indexed();
+  expect(before.contributions.items.map((c) => c.dataRoot)).toContain(keccak256(stringToHex("dropped-3")));
+
+  // Replace the last 3 blocks: the dropper's first nonce now carries another contribution, and another
+  // account's contribution lands in the new second block.
+  const otherNonce = await chain.publicClient.getTransactionCount({ address: other.address });
+  await chain.reorg(3, [
+    [await signedContribution(dropper, "replacement-a", nonce), 0],
+    [await signedContribution(other, "replacement-bb", otherNonce), 1],
+  ]);
+  await chain.mine(1);
+  const newHead = await chain.publicClient.getBlockNumber();
+  expect(newHead).toBeGreaterThanOrEqual(head);
+
+  const expected = await canonical();
+  const roots = expected.map((c) => c.dataRoot);
+  expect(roots).toContain(keccak256(stringToHex("replacement-a")));
+  expect(roots).not.toContain(keccak256(stringToHex("dropped-2")));
+
+  // Ponder notices the new fork on its next poll; wait until the index has caught up with it.
+  const deadline = Date.now() + 60_000;
+  let got = await indexed();
+  while (Date.now() < deadline && JSON.stringify(got.contributions.items) !== JSON.stringify(expected)) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = await indexed();
+  }
+  await waitForBlock(indexer, newHead);
+  got = await indexed();
+  expect(got.contributions.items).toEqual(expected);
+  // Nothing orphaned in the derived rows and aggregates either.
+  expect(got.contributionStatusChanges.items.length).toBe(expected.length);
+  expect(got.datanet.contributionCount).toBe(expected.length);
+  expect(got.datanet.submittedBytes).toBe(expected.reduce((s, c) => s + BigInt(c.byteSize), 0n).toString());
+  const { body } = await getJson(indexer, `/api/v1/contributors/${dropper.address}`);
+  expect(body.contributionCount).toBe(
+    expected.filter((c) => c.contributor === dropper.address.toLowerCase()).length,
+  );
+});
