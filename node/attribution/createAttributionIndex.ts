@@ -2,7 +2,7 @@ import { AttributionInputError } from "./attributionErrors.ts";
 import type { Corpus } from "./buildCorpus.ts";
 import { buildIndexShard, type IndexShard, mergeIndexShards } from "./indexShard.ts";
 import { log2Fixed } from "./log2Fixed.ts";
-import { longestPrefixMatch, suffixRange } from "./suffixSearch.ts";
+import { firstTokenRows, longestPrefixMatch, suffixRange } from "./suffixSearch.ts";
 
 /**
  * A Datanet's corpus as a list of shards, queried as one. Global positions run through the shards in order
@@ -68,6 +68,7 @@ export function createAttributionIndex({
     for (let i = 0; i < t.length; i++) counts[t[i]!]!++;
   }
   const tokenCount = size - counts[separator]!;
+  const rows = shards.map((s) => firstTokenRows(s.tokens, separator + 1));
   const logN = tokenCount > 0 ? log2Fixed(tokenCount) : 0;
   const infoCache = new Int32Array(separator + 1).fill(-1);
 
@@ -103,14 +104,16 @@ export function createAttributionIndex({
     },
     longestMatch(pattern, start, end) {
       let best = 0;
-      for (const s of shards) {
-        const l = longestPrefixMatch(s.tokens, s.suffixArray, pattern, start, end);
+      for (const [k, s] of shards.entries()) {
+        const l = longestPrefixMatch(s.tokens, s.suffixArray, pattern, start, end, rows[k]);
         if (l > best) best = l;
       }
       return best;
     },
     occurrences(pattern, start, length, limit) {
-      const ranges = shards.map((s) => suffixRange(s.tokens, s.suffixArray, pattern, start, length));
+      const ranges = shards.map((s, k) =>
+        suffixRange(s.tokens, s.suffixArray, pattern, start, length, rows[k]),
+      );
       let count = 0;
       for (const [lo, hi] of ranges) count += hi - lo;
       if (count > limit) return { count, positions: undefined };

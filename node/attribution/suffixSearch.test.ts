@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildSuffixArray } from "./buildSuffixArray.ts";
-import { longestPrefixMatch, suffixRange } from "./suffixSearch.ts";
+import { firstTokenRows, longestPrefixMatch, suffixRange } from "./suffixSearch.ts";
 import { createRandom } from "./syntheticCorpus.ts";
 
 function bruteLongest(text: Uint32Array, p: Uint32Array, start: number, end: number): number {
@@ -32,6 +32,7 @@ describe("suffix-array queries", () => {
       const n = Math.floor(random() * 300);
       const text = Uint32Array.from({ length: n }, () => (random() < 0.05 ? sep : Math.floor(random() * k)));
       const sa = buildSuffixArray(text, k + 1);
+      const rows = firstTokenRows(text, k + 1);
       // Patterns: half copied from the text (long matches), half random.
       for (let q = 0; q < 10; q++) {
         const m = 1 + Math.floor(random() * 30);
@@ -40,10 +41,13 @@ describe("suffix-array queries", () => {
           q % 2 === 0 && n > 0 ? text[Math.min(n - 1, from + i)]! % sep : Math.floor(random() * k),
         );
         const start = Math.floor(random() * m);
-        expect(longestPrefixMatch(text, sa, p, start, m)).toBe(bruteLongest(text, p, start, m));
+        const want = bruteLongest(text, p, start, m);
+        expect(longestPrefixMatch(text, sa, p, start, m)).toBe(want);
+        expect(longestPrefixMatch(text, sa, p, start, m, rows)).toBe(want);
         const length = 1 + Math.floor(random() * (m - start));
         const [lo, hi] = suffixRange(text, sa, p, start, length);
         expect(hi - lo).toBe(bruteCount(text, p, start, length));
+        expect(suffixRange(text, sa, p, start, length, rows)).toEqual([lo, hi]);
         for (let r = lo; r < hi; r++) {
           for (let i = 0; i < length; i++) expect(text[sa[r]! + i]).toBe(p[start + i]);
         }

@@ -14,6 +14,7 @@ export function longestPrefixMatch(
   pattern: Uint32Array,
   start: number,
   end: number,
+  firstTokenRows?: Int32Array,
 ): number {
   const n = sa.length;
   const m = end - start;
@@ -22,6 +23,16 @@ export function longestPrefixMatch(
   let hi = n;
   let lcpLo = 0;
   let lcpHi = 0;
+  if (firstTokenRows) {
+    // Rows of suffixes starting with the pattern's first token: every row in it shares one symbol with it.
+    const c = pattern[start]!;
+    if (c + 1 >= firstTokenRows.length) return 0;
+    lo = firstTokenRows[c]!;
+    hi = firstTokenRows[c + 1]!;
+    if (lo === hi) return 0;
+    lcpLo = 1;
+    lcpHi = 1;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const pos = sa[mid]!;
@@ -59,27 +70,51 @@ function comparePrefix(
   return 0;
 }
 
-/** The half-open range of suffix-array rows whose suffixes start with pattern[start, start+length). */
+/**
+ * The half-open range of suffix-array rows whose suffixes start with pattern[start, start+length).
+ * `firstTokenRows` (see firstTokenRows()) narrows both searches to the first token's rows.
+ */
 export function suffixRange(
   text: Uint32Array,
   sa: Int32Array,
   pattern: Uint32Array,
   start: number,
   length: number,
+  firstTokenRows?: Int32Array,
 ): [number, number] {
   let lo = 0;
   let hi = sa.length;
+  let end = sa.length;
+  if (firstTokenRows && length > 0) {
+    const c = pattern[start]!;
+    if (c + 1 >= firstTokenRows.length) return [0, 0];
+    lo = firstTokenRows[c]!;
+    hi = firstTokenRows[c + 1]!;
+    end = hi;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (comparePrefix(text, sa[mid]!, pattern, start, length) < 0) lo = mid + 1;
     else hi = mid;
   }
   const first = lo;
-  hi = sa.length;
+  hi = end;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (comparePrefix(text, sa[mid]!, pattern, start, length) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return [first, lo];
+}
+
+/**
+ * rows[c] is the first suffix-array row whose suffix starts with symbol c (rows[alphabet] = n): suffixes are
+ * sorted by their first symbol, so these are prefix sums of the symbol counts. Lets a search skip the ~log2(n/count)
+ * steps that only find the first symbol's rows, which are the steps that miss the cache on a large index.
+ */
+export function firstTokenRows(text: Uint32Array, alphabetSize: number): Int32Array {
+  const rows = new Int32Array(alphabetSize + 1);
+  for (let i = 0; i < text.length; i++) rows[text[i]! + 1]!++;
+  for (let c = 0; c < alphabetSize; c++) rows[c + 1]! += rows[c]!;
+  return rows;
 }
