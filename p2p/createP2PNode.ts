@@ -126,10 +126,15 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     }
   }
 
+  // Peers that sent us at least one invalid chunk. Only they are disconnected on score: a score dragged down
+  // by gossipsub's own behaviour penalties alone (late IWANT answers from a busy peer) is left to gossipsub's
+  // graylist, which heals as the counters decay, rather than cost an honest peer a 10-minute ban.
+  const offenders = new Set<string>();
   function checkPeer(peerId: string, reason: string) {
-    if (bans.isBanned(peerId)) return;
+    if (bans.isBanned(peerId) || !offenders.has(peerId)) return;
     const score = pubsub.getScore(peerId);
     if (score >= options.disconnectScoreThreshold) return;
+    offenders.delete(peerId);
     bans.ban(peerId, options.banDurationMs);
     disconnects.inc({ reason });
     log.warn({ msg: "Disconnecting misbehaving peer", peer: peerId, score, reason });
@@ -142,9 +147,27 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     commitments,
     options,
     onValidChunk: (message) => void storeChunk(message, "gossip"),
-    onReject: (peer) => checkPeer(peer.toString(), "gossip_score"),
+    onReject: (peer) => {
+      const id = peer.toString();
+      // Bounded: past 10k distinct offenders the oldest are forgotten (their scores still count in gossipsub).
+      if (offenders.size >= 10_000) offenders.delete(offenders.values().next().value!);
+      offenders.add(id);
+      checkPeer(id, "gossip_score");
+    },
   });
-  const client = createSyncClient(common, { host, penalties, options });
+  const client = createSyncClient(common, {
+    host,
+    // A peer that served a forged chunk over sync is an offender too: P5 lowers its score, then the same rule.
+    penalties: {
+      score: penalties.score,
+      add(peerId, points) {
+        penalties.add(peerId, points);
+        offenders.add(peerId);
+        checkPeer(peerId, "sync_penalty");
+      },
+    },
+    options,
+  });
   const server = await createSyncServer(common, { host, store, options });
   const backfill = createBackfill(common, {
     host,
@@ -183,7 +206,7 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
   host.addEventListener("peer:connect", onConnect);
   host.addEventListener("peer:disconnect", onPeersChanged);
   const onHeartbeat = () => {
-    for (const peer of host.getPeers()) checkPeer(peer.toString(), "heartbeat_score");
+    for (const peerId of [...offenders]) checkPeer(peerId, "heartbeat_score");
   };
   pubsub.addEventListener("gossipsub:heartbeat", onHeartbeat);
 

@@ -139,7 +139,7 @@ async function throughput(): Promise<BenchFigure[]> {
         value,
         "MiB/s",
         baseline,
-        "baseline: raw gossipsub, same 9 nodes, no validation/store",
+        "per-subscriber goodput; baseline: raw gossipsub, same 9 nodes, no validation/store",
         {
           target: ">= 0.5",
           met: value / baseline >= 0.5,
