@@ -8,8 +8,8 @@
 // fdlibm's split of ln 2: LN2_HI has trailing zero bits so k · LN2_HI is exact for |k| < 2^11.
 const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
-const INV_LN2 = 1.4426950408889634;
-const SQRT2 = 1.4142135623730951;
+const INV_LN2 = Math.LOG2E; // constants are exact values, unlike Math.exp and friends
+const SQRT2 = Math.SQRT2;
 
 const scratch = new DataView(new ArrayBuffer(8));
 

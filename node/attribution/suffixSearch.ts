@@ -36,7 +36,7 @@ export function longestPrefixMatch(
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const pos = sa[mid]!;
-    let k = lcpLo < lcpHi ? lcpLo : lcpHi;
+    let k = Math.min(lcpLo, lcpHi);
     while (k < m && pos + k < n && text[pos + k] === pattern[start + k]) k++;
     if (k === m) {
       hi = mid;
@@ -49,7 +49,7 @@ export function longestPrefixMatch(
       lcpHi = k;
     }
   }
-  return lcpLo > lcpHi ? lcpLo : lcpHi;
+  return Math.max(lcpLo, lcpHi);
 }
 
 /** -1, 0 or 1: the first `length` symbols of the suffix at `pos` against pattern[start, start+length). */
