@@ -1,0 +1,203 @@
+import { join } from "node:path";
+import pg from "pg";
+import { type Address, keccak256, stringToHex } from "viem";
+import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
+import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
+import { type IndexerProcess, startIndexer } from "../../indexer/startIndexer.ts";
+import { launchPostgres, type PostgresProcess } from "../../node/services/launchPostgres.ts";
+import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { generateBulkActivity, mineBlocks } from "../harness/protocolActivity.ts";
+import { cleanEnv, indexerOverrides } from "../indexer/indexerFixture.ts";
+import { type Benchmark, figure, percentile } from "./benchmark.ts";
+
+const BASELINE_ROOT = join(import.meta.dirname, "..", "indexer", ".baselineApp");
+const EVENTS = Number(process.env.OLNODE_BENCH_INDEXER_EVENTS ?? 100_000);
+const BLOCKS = Number(process.env.OLNODE_BENCH_INDEXER_BLOCKS ?? 200);
+
+async function createDatabase(server: PostgresProcess, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return server.urlFor(name);
+}
+
+type Setup = {
+  chain: TestChain;
+  deployment: Awaited<ReturnType<typeof deployContracts>>;
+  server: PostgresProcess;
+};
+
+async function setup(): Promise<Setup> {
+  // Base fee 0: tens of full blocks would otherwise price out the pre-signed transactions.
+  const chain = await startTestChain({ args: ["--base-fee", "0"] });
+  const deployment = await deployContracts({
+    walletClient: chain.walletClient(),
+    publicClient: chain.publicClient,
+    params: { epochLength: 200n },
+  });
+  const server = await launchPostgres({ ephemeral: true });
+  return { chain, deployment, server };
+}
+
+/**
+ * Runs one Ponder app over the chain's data and returns how long its backfill took: from Ponder's
+ * "Started backfill indexing" log line to /ready (every block finalized at start is indexed). Process start
+ * (build, migrations) is reported separately, since on this shared 2-core machine it is mostly noise.
+ */
+async function timeBackfill(s: Setup, root: string | undefined, database: string) {
+  const url = await createDatabase(s.server, database);
+  let backfillStart = 0;
+  const t0 = performance.now();
+  const indexer = await startIndexer({
+    env: cleanEnv(),
+    overrides: indexerOverrides(s.chain, url, s.deployment, 1000),
+    ...(root ? { root } : {}),
+    viewsSchema: null,
+    readyTimeoutMs: 900_000,
+    onLog: (line) => {
+      if (!backfillStart && line.includes("Started backfill indexing")) backfillStart = performance.now();
+      if (/"level":(50|60)/.test(line)) console.error(line.slice(0, 1000));
+    },
+  });
+  const ready = performance.now();
+  await indexer.stop();
+  return { backfillMs: ready - (backfillStart || t0), totalMs: ready - t0 };
+}
+
+const benchmarks: Benchmark[] = [
+  {
+    name: "indexer.backfill",
+    description: `events/s backfilling ~${EVENTS} mixed protocol events, against a minimal Ponder app (one insert per event) on the same chain`,
+    async run() {
+      const s = await setup();
+      try {
+        const activity = await generateBulkActivity({
+          chain: s.chain,
+          addresses: s.deployment.addresses,
+          seed: "bench",
+          targetEvents: EVENTS,
+        });
+        // Past Ponder's 30-block finality, so /ready means every event is indexed.
+        await mineBlocks(s.chain.rpcUrl, 31);
+        const baseline = await timeBackfill(s, BASELINE_ROOT, "bench_baseline");
+        const ours = await timeBackfill(s, undefined, "bench_indexer");
+        const rate = (ms: number) => activity.events / (ms / 1000);
+        const note = `${activity.events} events in ${activity.toBlock - activity.fromBlock + 1n} blocks; backfill time from Ponder's "Started backfill indexing" to /ready; baseline: minimal Ponder app, one insert per event, same chain, same Postgres`;
+        const value = rate(ours.backfillMs);
+        const base = rate(baseline.backfillMs);
+        return [
+          figure("indexer.backfill", value, "events/s", base, note, {
+            target: ">= 5000 events/s and >= 0.6x baseline",
+            met: value >= 5000 && value >= 0.6 * base,
+            events: activity.events,
+            backfillMs: Math.round(ours.backfillMs),
+            baselineBackfillMs: Math.round(baseline.backfillMs),
+            processStartToReadyMs: Math.round(ours.totalMs),
+            baselineProcessStartToReadyMs: Math.round(baseline.totalMs),
+          }),
+        ];
+      } finally {
+        await s.chain.stop();
+        await s.server.stop();
+      }
+    },
+  },
+  {
+    name: "indexer.head_latency",
+    description: `block mined -> visible through the REST API, over ${BLOCKS} blocks with protocol events, against the minimal Ponder app's /status`,
+    async run() {
+      const s = await setup();
+      const indexers: IndexerProcess[] = [];
+      try {
+        const owner = s.chain.accounts[1]!;
+        const wallet = s.chain.walletClient(owner);
+        const registry = s.deployment.addresses.datanetRegistry;
+        const send = async (functionName: string, args: readonly unknown[]) => {
+          const hash = await wallet.writeContract({
+            address: registry,
+            abi: datanetRegistryAbi,
+            functionName,
+            args,
+            chain: undefined,
+            account: owner,
+          } as never);
+          return s.chain.publicClient.waitForTransactionReceipt({ hash });
+        };
+        await send("createDatanet", ["latency", "ipfs://latency", "text", 65_536]);
+        await send("setDailyLimits", [1n, 1n << 50n, 4_000_000_000]);
+        for (const [root, name] of [
+          [undefined, "latency_indexer"],
+          [BASELINE_ROOT, "latency_baseline"],
+        ] as const) {
+          indexers.push(
+            await startIndexer({
+              env: cleanEnv(),
+              overrides: indexerOverrides(s.chain, await createDatabase(s.server, name), s.deployment, 1000),
+              ...(root ? { root } : {}),
+              viewsSchema: null,
+            }),
+          );
+        }
+        const [ours, baseline] = indexers as [IndexerProcess, IndexerProcess];
+        const ourLatency: number[] = [];
+        const baseLatency: number[] = [];
+        const visible = async (check: () => Promise<boolean>) => {
+          const t = performance.now();
+          for (;;) {
+            if (await check()) return performance.now() - t;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        };
+        for (let i = 1; i <= BLOCKS; i++) {
+          // One contribution per block (anvil automine): the block is mined when the receipt returns.
+          const receipt = await send("contribute", [
+            1n,
+            keccak256(stringToHex(`latency:${i}`)),
+            1000n,
+            1,
+            "MIT",
+            "",
+          ]);
+          const block = receipt.blockNumber;
+          const [a, b] = await Promise.all([
+            visible(async () => (await fetch(`${ours.url}/api/v1/contributions/${i}`)).status === 200),
+            visible(async () => {
+              const status = (await (await fetch(`${baseline.url}/status`)).json()) as {
+                openledger?: { block: { number: number } };
+              };
+              return BigInt(status.openledger?.block.number ?? 0) >= block;
+            }),
+          ]);
+          ourLatency.push(a);
+          baseLatency.push(b);
+        }
+        const note = `${BLOCKS} blocks, one contribution each, Ponder polling every 1000 ms (chain.pollingIntervalMs default); value: until GET /api/v1/contributions/:id is 200; baseline: until the minimal app's /status shows the block`;
+        const p95 = percentile(ourLatency, 95) / 1000;
+        return [
+          figure(
+            "indexer.head_latency.p50",
+            percentile(ourLatency, 50) / 1000,
+            "s",
+            percentile(baseLatency, 50) / 1000,
+            note,
+          ),
+          figure("indexer.head_latency.p95", p95, "s", percentile(baseLatency, 95) / 1000, note, {
+            target: "<= 1.5 s",
+            met: p95 <= 1.5,
+          }),
+        ];
+      } finally {
+        for (const i of indexers) await i.stop();
+        await s.chain.stop();
+        await s.server.stop();
+      }
+    },
+  },
+];
+
+export default benchmarks;
+export type { Address };
