@@ -336,7 +336,8 @@ export const workerEpoch = onchainTable(
   }),
   (t) => ({
     pk: primaryKey({ columns: [t.epoch, t.worker] }),
-    leaderboardIdx: index().on(t.epoch, t.points, t.worker),
+    // Matches the leaderboard's ORDER BY points DESC, worker ASC within an epoch.
+    leaderboardIdx: index().on(t.epoch, t.points.desc(), t.worker),
     workerIdx: index().on(t.worker, t.epoch),
   }),
 );
