@@ -236,6 +236,49 @@ describe("createTxSubmitter", () => {
     expect(await metric(common, "olnode_worker_tx_fee_bumps_total")).toBeGreaterThanOrEqual(1);
   });
 
+  it("never bids above the fee cap: it waits for the base fee to come down instead", async () => {
+    const account = await freshAccount();
+    const block = await chain.publicClient.getBlock();
+    const cap = block.baseFeePerGas! * 3n;
+    const { submitter: tx } = submitter(account, { bumpAfterBlocks: 1, maxFeePerGas: cap });
+    await withManualMining(async () => {
+      const outcome = tx.submit({ key: "k-cap", to: token, data: transfer(0n) });
+      await waitFor("the broadcast", async () => (await tx.intent("k-cap"))?.status === "sent");
+      for (let i = 0; i < 3; i++) {
+        await chain.testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: cap * 2n });
+        await chain.mine(1);
+        // Each head gives the submitter its chance to bump; it must re-broadcast within the cap instead.
+        const before = (await tx.intent("k-cap"))!.attempts;
+        await waitFor("a re-broadcast", async () => (await tx.intent("k-cap"))!.attempts > before);
+      }
+      const attempts = await db
+        .selectFrom("tx_attempts")
+        .innerJoin("tx_intents", "tx_intents.id", "tx_attempts.intent_id")
+        .select("tx_attempts.max_fee_per_gas")
+        .where("tx_intents.key", "=", "k-cap")
+        .execute();
+      for (const a of attempts) expect(BigInt(a.max_fee_per_gas)).toBeLessThanOrEqual(cap);
+      expect(await nonceOf(account.address)).toBe(0);
+      // anvil evicts what cannot pay the base fee, so the next re-broadcast is what gets mined: keep making
+      // blocks as a live chain would.
+      await chain.testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: block.baseFeePerGas! });
+      let settled = false;
+      void outcome.finally(() => {
+        settled = true;
+      });
+      await waitFor(
+        "the confirmation",
+        async () => {
+          if (!settled) await chain.mine(1);
+          return settled;
+        },
+        { intervalMs: 100 },
+      );
+      expect(await outcome).toMatchObject({ status: "confirmed" });
+    });
+    expect(await nonceOf(account.address)).toBe(1);
+  });
+
   it("re-broadcasts a transaction whose block was reorged out and confirms it exactly once", async () => {
     const account = await freshAccount();
     const { submitter: tx, common } = submitter(account, { confirmations: 3, bumpAfterBlocks: 100 });

@@ -14,7 +14,7 @@ import {
   TransactionReceiptNotFoundError,
 } from "viem";
 import type { Common } from "../../../config/common/createCommon.ts";
-import { isRetryable, NonRetryableUserError } from "../../../config/errors/BaseError.ts";
+import { BaseError, isRetryable, NonRetryableUserError } from "../../../config/errors/BaseError.ts";
 import type { WorkerDb } from "../db/createWorkerDb.ts";
 import type { TxAttempt, TxIntent } from "../db/workerDatabase.ts";
 import { type BackoffOptions, backoffDelay } from "./backoffDelay.ts";
@@ -284,7 +284,8 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
     } catch (error) {
       const kind = classifyBroadcastError(error);
       // nonceTooLow: mined already (ours, found by watch) or taken by another tx (watch re-signs).
-      // underpriced: a pricier tx holds the nonce; watch bumps again after bumpAfterBlocks.
+      // underpriced: a pricier tx holds the nonce, or the fee is under the base fee; watch bumps again
+      // after bumpAfterBlocks.
       if (kind === "other") throw asRpcError("eth_sendRawTransaction", error);
       logger.debug({ msg: "Broadcast answered", ...intentRef(intent), answer: kind });
     }
@@ -512,6 +513,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
           failures,
           delayMs,
           error: error instanceof Error ? error.message.split("\n")[0] : String(error),
+          details: error instanceof BaseError ? error.details : undefined,
         });
         await sleep(delayMs, undefined, { signal });
       }

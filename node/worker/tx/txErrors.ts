@@ -46,7 +46,14 @@ export function classifyBroadcastError(error: unknown): BroadcastErrorKind {
   if (/already known|known transaction|already imported|AlreadyKnown|already exists/i.test(text))
     return "alreadyKnown";
   if (/nonce too low|nonce has already been used|NonceTooLow/i.test(text)) return "nonceTooLow";
-  if (/underpriced|replacement fee too low/i.test(text)) return "underpriced";
+  // Also "below the base fee": geth queues such a tx, anvil refuses it; either way an earlier attempt
+  // may still be pending, so wait for the next bump rather than hammer the node.
+  if (
+    /underpriced|replacement fee too low|less than block base fee|fee cap less than|feecap too low/i.test(
+      text,
+    )
+  )
+    return "underpriced";
   return "other";
 }
 
@@ -87,9 +94,11 @@ export function asRevert(error: unknown, abi: Abi | undefined): TxRevert | undef
 /** Wraps a transport or node failure as retryable; leaves our own errors alone. */
 export function asRpcError(what: string, error: unknown): unknown {
   if (!(error instanceof ViemBaseError)) return error;
+  // The innermost cause carries the node's own words ("nonce too low", "fetch failed").
+  const inner = error.walk() as { details?: string; message?: string };
   return new TxRpcError(`The L2 RPC failed during ${what}.`, {
     cause: error,
-    details: error.shortMessage,
+    details: inner.details || inner.message?.split("\n")[0] || error.shortMessage,
     hint: "Retried with backoff; check that the L2 RPC (L2_RPC_URL) is up.",
   });
 }
