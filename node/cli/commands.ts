@@ -1,4 +1,5 @@
 import type { Command } from "./command.ts";
+import { attributeCommand } from "./commands/attribute.ts";
 import { configCheckCommand } from "./commands/configCheck.ts";
 import { devnetCommand } from "./commands/devnet.ts";
 import { indexerCommand } from "./commands/indexer.ts";
@@ -12,6 +13,7 @@ export const COMMANDS: Command[] = [
   startCommand,
   indexerCommand,
   statusCommand,
+  attributeCommand,
   keysNewCommand,
   keysImportCommand,
   keysShowCommand,

@@ -328,30 +328,44 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
     }
   }
 
-  /** The action schedule: set-up first, then mostly contributions early, inferences once data is accepted. */
+  /**
+   * The action schedule: set-up, then one of each contribution kind (so accepted and rejected ones both show
+   * early), then a cycle of inferences (one in four dishonest), claims and more contributions.
+   */
+  const opening: ContributionKind[] = [
+    "good",
+    "good",
+    "good",
+    "badLicense",
+    "good",
+    "unavailable",
+    "good",
+    "duplicate",
+    "nearDuplicate",
+  ];
+  const kinds: ContributionKind[] = [
+    "good",
+    "good",
+    "good",
+    "badLicense",
+    "duplicate",
+    "nearDuplicate",
+    "unavailable",
+  ];
   async function step() {
     if (busy) return;
     busy = true;
     try {
       if (steps === 0) await setup();
+      else if (steps <= opening.length) await contribute(opening[steps - 1]!);
       else {
-        const r = random();
-        const kinds: ContributionKind[] = [
-          "good",
-          "good",
-          "good",
-          "good",
-          "badLicense",
-          "duplicate",
-          "nearDuplicate",
-          "unavailable",
-        ];
-        const early = steps <= 8;
-        if (early || r < 0.45)
-          await contribute(early && steps <= 4 ? "good" : kinds[Math.floor(random() * kinds.length)]!);
-        else if (r < 0.85) {
-          if (!(await infer(random() < 0.25))) await contribute("good");
-        } else await claims();
+        const phase = (steps - opening.length) % 6;
+        if (phase === 0 || phase === 2) {
+          if (!(await infer(false))) await contribute("good");
+        } else if (phase === 3) {
+          if (!(await infer(true))) await contribute("good");
+        } else if (phase === 4) await claims();
+        else await contribute(kinds[Math.floor(random() * kinds.length)]!);
       }
       steps++;
     } catch (error) {

@@ -103,10 +103,9 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       });
     } else {
       progress("starting embedded Postgres");
-      const server: PostgresProcess = await launchPostgres({
-        dataDir: join(dir, "postgres"),
-        ephemeral: true,
-      });
+      // A temp data dir: the devnet's database is throwaway, and as root Postgres runs as the `postgres` user,
+      // which may not be able to reach a folder under the caller's home.
+      const server: PostgresProcess = await launchPostgres({ ephemeral: true });
       stops.push(() => server.stop());
       const admin = new pg.Client({ connectionString: server.url });
       await admin.connect();

@@ -32,7 +32,8 @@ export function trackChild(child: ChildProcess): void {
     hooked = true;
     process.once("exit", killAll);
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-      process.on(signal, function onSignal() {
+      // Prepended, so it runs while other handlers (including `once` ones) are still registered.
+      process.prependListener(signal, function onSignal() {
         // Another handler (the daemon's shutdown controller) owns a graceful stop; the exit hook still
         // kills whatever it leaves. Alone, we clean up and die the way the signal would have killed us.
         if (process.listenerCount(signal) > 1) return;

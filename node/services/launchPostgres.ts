@@ -97,7 +97,13 @@ export async function launchPostgres(parameters: LaunchPostgresParameters = {}):
         ids,
       );
     } catch (cause) {
-      throw new RetryableError(`initdb failed for ${dataDir}.`, { cause });
+      const denied = /Permission denied/.test((cause as Error).message);
+      throw new RetryableError(`initdb failed for ${dataDir}.`, {
+        cause,
+        hint: denied
+          ? "Running as root, Postgres runs as the `postgres` user, which cannot reach this folder: use a folder it can traverse (e.g. under /tmp), or set DATABASE_URL."
+          : "Is the folder writable, and is there free disk space?",
+      });
     } finally {
       rmSync(pwFile, { force: true });
     }

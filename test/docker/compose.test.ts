@@ -267,7 +267,13 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
 });
 
 if (!bin) {
-  describe("docker/compose.yaml", () => {
-    it.skip("needs the docker-compose binary (Debian: apt-get install -y docker-compose)", () => {});
-  });
+  const hint = "docker-compose is not installed (Debian: apt-get install -y docker-compose)";
+  // In CI a missing tool must fail loudly; on a developer's machine the other suites still run.
+  if (process.env.CI) {
+    describe("docker/compose.yaml", () => {
+      it("needs the docker-compose binary", () => {
+        throw new Error(`${hint}; .ci/run installs it as root.`);
+      });
+    });
+  } else console.warn(`docker/compose.yaml checks not run: ${hint}.`);
 }

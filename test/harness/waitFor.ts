@@ -1,3 +1,8 @@
+/** Thrown from a check to stop waiting at once (the awaited process died): waitFor rethrows it. */
+export class WaitForAbort extends Error {
+  override name = "WaitForAbort";
+}
+
 /**
  * Polls `check` until it returns a truthy value, and returns it. Fails after `timeoutMs` with `what` in the
  * message. For waiting on real processes without asserting on how long they take.
@@ -14,6 +19,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value) return value as NonNullable<T>;
     } catch (error) {
+      if (error instanceof WaitForAbort) throw error;
       lastError = error;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
