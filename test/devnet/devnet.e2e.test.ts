@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { WaitForAbort, waitFor } from "../harness/waitFor.ts";
+
+/**
+ * `olnode devnet` as a newcomer runs it (`npm start`): a real process that starts anvil, Postgres, the
+ * indexer, three nodes and the traffic generator. The API must come to show accepted and rejected
+ * contributions, inferences with attribution entries and points for every worker; Ctrl-C must then leave no
+ * process and no listening port behind. (How fast is the node.devnet_ready benchmark's business.)
+ */
+const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), "olnode-devnet-e2e-"));
+let child: ChildProcess | undefined;
+let stdout = "";
+let stderr = "";
+
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+});
+
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = createConnection({ host: hostname, port: Number(port) });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function graphql<T>(url: string, query: string): Promise<T> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
+  return body.data!;
+}
+
+type Counts = {
+  accepted: { totalCount: number };
+  rejected: { totalCount: number };
+  inferences: { totalCount: number };
+  attributions: { totalCount: number };
+  workers: { items: { address: string; totalPoints: string }[] };
+};
+
+describe("olnode devnet (end to end, as a process)", () => {
+  it("comes up, shows attribution and points in the API, and stops cleanly on Ctrl-C", {
+    timeout: 600_000,
+  }, async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OLNODE")));
+    child = spawn(process.execPath, [entry, "devnet", "--nodes", "3"], {
+      env: { ...env, OLNODE__DATA_DIR: dataDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
+
+    const urls = await waitFor(
+      "the devnet to print its URLs",
+      () => {
+        if (child!.exitCode !== null) throw new WaitForAbort(`devnet exited early:\n${stderr}`);
+        const graphqlUrl = /GraphQL\s+(\S+)/.exec(stdout)?.[1];
+        const rpcUrl = /L2 JSON-RPC \(anvil\)\s+(\S+)/.exec(stdout)?.[1];
+        const nodes = [...stdout.matchAll(/node-\d status\s+(\S+)\/status/g)].map((m) => m[1]!);
+        return graphqlUrl && rpcUrl && nodes.length === 3 ? { graphqlUrl, rpcUrl, nodes } : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 500 },
+    );
+
+    const counts = await waitFor(
+      "accepted and rejected contributions, attributed inferences and points for every worker",
+      async () => {
+        if (child!.exitCode !== null) throw new WaitForAbort(`devnet exited early:\n${stderr}`);
+        const c = await graphql<Counts>(
+          urls.graphqlUrl,
+          `{ accepted: contributions(where: { status: "accepted" }) { totalCount }
+             rejected: contributions(where: { status: "rejected" }) { totalCount }
+             inferences { totalCount } attributions { totalCount }
+             workers { items { address totalPoints } } }`,
+        );
+        const ok =
+          c.accepted.totalCount > 0 &&
+          c.rejected.totalCount > 0 &&
+          c.inferences.totalCount > 0 &&
+          c.attributions.totalCount > 0 &&
+          c.workers.items.length === 3 &&
+          c.workers.items.every((w) => BigInt(w.totalPoints) > 0n);
+        return ok ? c : undefined;
+      },
+      { timeoutMs: 420_000, intervalMs: 2000 },
+    );
+    expect(counts.workers.items).toHaveLength(3);
+
+    // Every node reports itself synced and peered.
+    for (const node of urls.nodes) {
+      const ready = await fetch(`${node}/ready`);
+      expect(ready.status, await ready.text()).toBe(200);
+    }
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(stderr).toContain("stopped");
+    for (const url of [urls.rpcUrl, urls.graphqlUrl, ...urls.nodes]) expect(await listening(url)).toBe(false);
+    // No process of this devnet survives: anvil, postgres and ponder all ran with paths under dataDir or its ports.
+    const { execFileSync } = await import("node:child_process");
+    const ps = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
+    const port = new URL(urls.rpcUrl).port;
+    const left = ps.split("\n").filter((l) => l.includes(dataDir) || l.includes(`--port ${port} `));
+    expect(left).toEqual([]);
+  });
+});
