@@ -135,9 +135,19 @@ export async function createNode(
         maxFeePerGas: BigInt(Math.round(config.worker.maxFeePerGasGwei * 1e9)),
         pollingIntervalMs: Math.min(1000, config.chain.pollingIntervalMs),
         errorAbi: epochManagerAbi,
+        // After a crash, a resumed attestation or registration may find its goal already reached.
+        isSatisfied: (revert) => SATISFIED_BY.includes(revert.errorName),
       });
-      const recovered = await submitter.recover();
-      if (recovered.resumed) log.info({ msg: "Resumed unfinished transactions", ...recovered });
+      // In the background: with the RPC down, recovery waits, and the HTTP server must come up regardless.
+      void submitter
+        .recover()
+        .then((r) => r.resumed && log.info({ msg: "Resumed unfinished transactions", ...r }))
+        .catch((error) =>
+          log.warn({
+            msg: "Transaction recovery failed; it resumes on the next submit",
+            error: (error as Error).message,
+          }),
+        );
       const p2pNode = p2p;
       const indexCurrent = async () => {
         const [indexed, head] = [await subjects.indexedBlock(), follower.status().head?.number];
@@ -154,7 +164,7 @@ export async function createNode(
           publicClient,
           subjects,
           tasks: createTaskStore(db),
-          sender: createCallSender(submitter, epochManagerAbi, ["AlreadyAttested", "AlreadyRegistered"]),
+          sender: createCallSender(submitter, epochManagerAbi, SATISFIED_BY),
           checkContribution: createContributionChecker({ subjects, chunks: p2pNode }),
           checkInference: createInferenceChecker({
             subjects,
@@ -174,7 +184,11 @@ export async function createNode(
         },
       );
       const w = worker;
+      // A pass on every new head, and on a timer too: a quiet chain still has assignments to retry.
       follower.onHead(() => void w.tick());
+      const tickTimer = setInterval(() => void w.tick(), Math.max(1000, config.chain.pollingIntervalMs * 2));
+      common.shutdown.add("worker timer", () => clearInterval(tickTimer));
+      void w.tick();
       common.shutdown.add("worker", () => w.stop());
     }
   }
@@ -250,6 +264,9 @@ export async function createNode(
     stop: () => common.shutdown.kill("node stop"),
   };
 }
+
+/** Reverts that mean the worker's call already took effect (e.g. sent before a crash). */
+const SATISFIED_BY = ["AlreadyAttested", "AlreadyRegistered", "HeartbeatTooSoon"];
 
 function parseOpen(amount: string): bigint {
   const [whole, frac = ""] = amount.split(".");

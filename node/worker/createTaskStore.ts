@@ -105,7 +105,8 @@ export function createTaskStore(db: WorkerDb): TaskStore {
         if (patch.report !== undefined)
           set.report = patch.report === null ? null : JSON.stringify(new TextDecoder().decode(patch.report));
         if (patch.txHash !== undefined) set.tx_hash = patch.txHash;
-        if (patch.error !== undefined) set.error = patch.error === null ? null : patch.error.slice(0, 2000);
+        if (patch.error !== undefined)
+          set.error = patch.error === null ? null : patch.error.replaceAll("\u0000", "\\0").slice(0, 2000);
         await where(k)
           .set(set as never)
           .execute();

@@ -1,6 +1,7 @@
 import { createCommon } from "../../../config/common/createCommon.ts";
-import { loadConfig } from "../../../config/loadConfig.ts";
+import { loadConfig, requireConfig } from "../../../config/loadConfig.ts";
 import { createNode } from "../../daemon/createNode.ts";
+import { requireContracts } from "../../daemon/requireContracts.ts";
 import { type Command, configOption, EXIT } from "../command.ts";
 import { loadOperatorAccount } from "./loadOperatorAccount.ts";
 
@@ -20,6 +21,9 @@ export const startCommand: Command = {
   async run({ values, env, stderr }) {
     const config = loadConfig({ file: values.config as string | undefined, env });
     const common = createCommon({ level: config.log.level, format: config.log.format, name: "olnode" });
+    // Everything a key cannot fix is checked before the password is asked for.
+    requireConfig(config, "database.url", config.database.url, "for `olnode start`");
+    requireContracts(config, "for `olnode start`");
     const account = config.worker.enabled ? await loadOperatorAccount(config) : undefined;
     const stopped = new Promise<void>((resolve) => {
       const stop = (signal: string) => {

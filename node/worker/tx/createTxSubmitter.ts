@@ -144,9 +144,13 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
   const intentRef = (intent: TxIntent) => ({ intent: String(intent.id) });
 
   async function setIntent(id: bigint, values: Record<string, unknown>) {
+    // Revert reasons are node-supplied text and may hold NUL bytes, which Postgres text columns refuse.
+    const clean = Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v.replaceAll("\u0000", "\\0") : v]),
+    );
     await db
       .updateTable("tx_intents")
-      .set({ ...values, updated_at: sql<Date>`now()` } as never)
+      .set({ ...clean, updated_at: sql<Date>`now()` } as never)
       .where("id", "=", id)
       .execute();
   }
