@@ -5,7 +5,7 @@ import type { Hex } from "viem";
  * devnet OPEN only: never use them anywhere else. Workers must not be contributors (the contracts refuse an
  * interested party's attestation), so the roles use distinct accounts.
  */
-const ANVIL = [
+export const ANVIL_KEYS = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
   "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
@@ -19,9 +19,9 @@ const ANVIL = [
 ] as const satisfies readonly Hex[];
 
 export const DEVNET_KEYS = {
-  deployer: ANVIL[0],
-  workers: [ANVIL[1], ANVIL[2], ANVIL[3], ANVIL[9]],
-  owner: ANVIL[4],
-  contributors: [ANVIL[5], ANVIL[6], ANVIL[7]],
-  payer: ANVIL[8],
+  deployer: ANVIL_KEYS[0],
+  workers: [ANVIL_KEYS[1], ANVIL_KEYS[2], ANVIL_KEYS[3], ANVIL_KEYS[9]],
+  owner: ANVIL_KEYS[4],
+  contributors: [ANVIL_KEYS[5], ANVIL_KEYS[6], ANVIL_KEYS[7]],
+  payer: ANVIL_KEYS[8],
 } as const;
