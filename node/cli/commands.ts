@@ -1,6 +1,7 @@
 import type { Command } from "./command.ts";
 import { attributeCommand } from "./commands/attribute.ts";
 import { configCheckCommand } from "./commands/configCheck.ts";
+import { contributeCommand } from "./commands/contribute.ts";
 import { devnetCommand } from "./commands/devnet.ts";
 import { indexerCommand } from "./commands/indexer.ts";
 import { keysImportCommand, keysNewCommand, keysShowCommand } from "./commands/keys.ts";
@@ -13,6 +14,7 @@ export const COMMANDS: Command[] = [
   startCommand,
   indexerCommand,
   statusCommand,
+  contributeCommand,
   attributeCommand,
   keysNewCommand,
   keysImportCommand,
