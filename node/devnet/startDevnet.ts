@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -77,12 +77,19 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     parameters.logger.info({ msg: "Devnet stopped", ms: Date.now() - t0 });
   };
   try {
+    reapLeftovers(join(dir, "pids.json"), parameters.logger);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    const pids: number[] = [];
+    const recordPid = (pid: number) => {
+      pids.push(pid);
+      writeFileSync(join(dir, "pids.json"), JSON.stringify(pids));
+    };
 
     progress("starting anvil (--network optimism, 1 s blocks)");
     const anvil: AnvilProcess = await launchAnvil({ port: await preferPort(8545), blockTime: 1 });
     stops.push(() => anvil.stop());
+    recordPid(anvil.pid);
 
     let databaseUrl: string;
     if (parameters.databaseUrl) {
@@ -107,6 +114,7 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       // which may not be able to reach a folder under the caller's home.
       const server: PostgresProcess = await launchPostgres({ ephemeral: true });
       stops.push(() => server.stop());
+      recordPid(server.pid);
       const admin = new pg.Client({ connectionString: server.url });
       await admin.connect();
       await admin.query(`CREATE DATABASE olnode`);
@@ -155,6 +163,7 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       readyTimeoutMs: 180_000,
     });
     stops.push(() => indexer.stop());
+    recordPid(indexer.pid);
 
     const count = parameters.nodes ?? 3;
     progress(`starting ${count} nodes (p2p + worker)`);
@@ -267,6 +276,42 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * A devnet killed with SIGKILL cannot stop its children; the next start does: every pid the last run
+ * recorded that is still one of our services (checked by its command line) is killed before anything starts.
+ */
+function reapLeftovers(pidFile: string, logger: Logger) {
+  let pids: number[] = [];
+  try {
+    pids = JSON.parse(readFileSync(pidFile, "utf8"));
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (!/anvil|postgres|ponder/.test(cmdline)) continue;
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    logger.warn({
+      msg: "Killed a leftover service of a previous devnet run",
+      pid,
+      command: cmdline.split("\0")[0],
+    });
   }
 }
 
