@@ -71,7 +71,10 @@ describe("olnode start (as a process, configured only through env)", () => {
       if (child!.exitCode !== null) throw new WaitForAbort(`olnode start exited:\n${logs}`);
     };
 
-    await waitFor("/health", async () => (alive(), (await fetch(`${base}/health`)).ok));
+    await waitFor("/health", async () => {
+      alive();
+      return (await fetch(`${base}/health`)).ok;
+    });
     const registered = await waitFor("the worker's on-chain registration", async () => {
       alive();
       const w = await chain!.publicClient.readContract({
