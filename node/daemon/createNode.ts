@@ -24,6 +24,7 @@ import {
 import { createTxSubmitter } from "../worker/tx/createTxSubmitter.ts";
 import { createViewsDb } from "./createViewsDb.ts";
 import { requireContracts } from "./requireContracts.ts";
+import { testCrashHook } from "./testCrashHook.ts";
 
 export type CreateNodeParameters = {
   /** The operator key; without it the node runs follower, p2p and HTTP but no worker. */
@@ -127,6 +128,7 @@ export async function createNode(
       const db = createWorkerDb({ databaseUrl, schema: config.database.workerSchema, logger: common.logger });
       common.shutdown.add("worker db", () => db.destroy());
       await migrateWorkerDb(db, config.database.workerSchema);
+      const crash = testCrashHook();
       const submitter = createTxSubmitter(common, {
         db,
         publicClient,
@@ -137,6 +139,11 @@ export async function createNode(
         errorAbi: epochManagerAbi,
         // After a crash, a resumed attestation or registration may find its goal already reached.
         isSatisfied: (revert) => SATISFIED_BY.includes(revert.errorName),
+        ...(crash && {
+          onStep: (step, key) => {
+            if (key.startsWith("attest:")) crash(`tx:${step}`);
+          },
+        }),
       });
       // In the background: with the RPC down, recovery waits, and the HTTP server must come up regardless.
       void submitter
@@ -175,6 +182,7 @@ export async function createNode(
             const s = follower.status();
             return s.connected && !s.stalled && p2pNode.connectedPeers().length > 0 && indexOk;
           },
+          ...(crash && { onStep: (step) => crash(step) }),
         },
         {
           ...defaultWorkerOptions,

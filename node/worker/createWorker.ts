@@ -41,7 +41,12 @@ export type WorkerDependencies = {
   checkInference(subject: Extract<Subject, { kind: 1 }>, context: CheckContext): Promise<CheckResult>;
   /** Node health for heartbeats: chain synced, p2p peered, index current. */
   healthy(): boolean;
+  /** Sees each durable task transition (the kill -9 tests crash the process at one). */
+  onStep?: (step: WorkerStep, key: TaskKey) => void | Promise<void>;
 };
+
+/** Points right after a task transition was made durable. */
+export type WorkerStep = "task-created" | "task-ready" | "task-submitting" | "task-confirmed";
 
 export type CheckContext = { epoch: bigint; pastDeadline: boolean };
 
@@ -178,6 +183,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
         error: null,
       });
       m.tasks.inc({ kind: String(task.kind), to: "ready" });
+      await deps.onStep?.("task-ready", key);
       log.info({
         msg: "Checked",
         ...strKey(key),
@@ -195,6 +201,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     }
     if (current.status === "ready" || current.status === "submitting" || current.status === "submitted") {
       await deps.tasks.update(key, { status: "submitting" });
+      await deps.onStep?.("task-submitting", key);
       const outcome = await send(
         `attest:${taskKeyString(key)}`,
         "attest",
@@ -205,6 +212,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
       if (outcome.status === "confirmed" || outcome.errorName === "AlreadyAttested") {
         await deps.tasks.update(key, { status: "confirmed", txHash: outcome.txHash ?? null, error: null });
         m.tasks.inc({ kind: String(task.kind), to: "confirmed" });
+        await deps.onStep?.("task-confirmed", key);
         m.attestations.inc({ kind: String(task.kind), verdict: String(current.verdict) });
         log.info({ msg: "Attested", ...strKey(key), verdict: current.verdict, tx: outcome.txHash });
         return;
@@ -296,7 +304,11 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
       let fresh = 0;
       for (const s of subjects) {
         if (isAssigned({ seed, kind: s.kind, subjectId: s.id, worker: deps.account, threshold })) {
-          if (await deps.tasks.ensure({ epoch, kind: s.kind, subjectId: s.id })) fresh++;
+          const key: TaskKey = { epoch, kind: s.kind, subjectId: s.id };
+          if (await deps.tasks.ensure(key)) {
+            fresh++;
+            await deps.onStep?.("task-created", key);
+          }
         }
       }
       if (fresh)

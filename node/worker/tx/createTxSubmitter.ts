@@ -54,7 +54,8 @@ export type TxSubmitterParameters = {
   errorAbi?: Abi;
   /** A revert that means the goal is already reached (e.g. `AlreadyAttested`): the intent ends satisfied. */
   isSatisfied?: (revert: TxRevert) => boolean;
-  onStep?: (step: TxStep) => void | Promise<void>;
+  /** Sees each durable step with its intent's key (the kill -9 tests crash the process at one). */
+  onStep?: (step: TxStep, key: string) => void | Promise<void>;
 };
 
 export type SubmitParameters = {
@@ -120,8 +121,8 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
     ),
   };
 
-  async function step(name: TxStep) {
-    await parameters.onStep?.(name);
+  async function step(name: TxStep, intent: TxIntent) {
+    await parameters.onStep?.(name, intent.key);
   }
 
   async function rpc<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -225,7 +226,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
         publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
       ),
     );
-    await step("before-sign");
+    await step("before-sign", intent);
     const signedGas = gas;
     await db.transaction().execute(async (trx) => {
       const locked = await trx
@@ -273,7 +274,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
         .where("account", "=", address)
         .execute();
     });
-    await step("after-persist-signed");
+    await step("after-persist-signed", intent);
     return "progress";
   }
 
@@ -305,7 +306,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
         .where("id", "=", intent.id)
         .execute();
     });
-    await step("after-broadcast");
+    await step("after-broadcast", intent);
     return "progress";
   }
 
@@ -321,7 +322,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
       );
       if (block.hash !== receipt.blockHash) continue; // a stale receipt from a block no longer canonical
       if (head - receipt.blockNumber + 1n >= confirmations) {
-        await step("after-receipt-before-persist");
+        await step("after-receipt-before-persist", intent);
         await setIntent(intent.id, {
           status: "confirmed",
           mined_hash: receipt.transactionHash,
@@ -418,7 +419,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
       maxFeePerGas: String(fees.maxFeePerGas),
       maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas),
     });
-    await step("after-persist-signed");
+    await step("after-persist-signed", intent);
     return "progress";
   }
 
