@@ -1,5 +1,4 @@
 import {
-  type Account,
   type Address,
   type Hex,
   keccak256,
@@ -17,13 +16,11 @@ import {
 } from "../../contracts/generated/index.ts";
 import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
 import type { P2PNode } from "../../p2p/index.ts";
-import {
-  buildAttributionIndex,
-  createAttributionEngine,
-  createTiktokenTokenizer,
-} from "../attribution/index.ts";
+import { createTiktokenTokenizer } from "../attribution/index.ts";
 import type { ProtocolAddresses } from "../daemon/requireContracts.ts";
 import { createRandom, mutateWords, syntheticText } from "../worker/validation/syntheticText.ts";
+import { buildAttributionClaim } from "./buildAttributionClaim.ts";
+import { type ContractWrite, writeAndWait } from "./writeAndWait.ts";
 
 export type TrafficGeneratorParameters = {
   publicClient: PublicClient;
@@ -63,19 +60,8 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
     counts[k] = (counts[k] ?? 0) + 1;
   };
 
-  async function write(
-    wallet: WalletClient,
-    request: { address: Address; abi: unknown; functionName: string; args?: unknown[]; value?: bigint },
-  ) {
-    const hash = await wallet.writeContract({
-      ...request,
-      account: wallet.account as Account,
-      chain: wallet.chain,
-    } as never);
-    const receipt = await p.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${request.functionName} reverted`);
-    return receipt;
-  }
+  const write = (wallet: WalletClient, request: ContractWrite) =>
+    writeAndWait(p.publicClient, wallet, request);
 
   async function setup() {
     for (const [name, format] of [
@@ -211,34 +197,18 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
     const a = corpus[Math.floor(random() * corpus.length)]!;
     const b = corpus[Math.floor(random() * corpus.length)]!;
     const output = `${syntheticText(steps * 7 + 1, 12)} ${quote(a)} ${syntheticText(steps * 7 + 2, 10)} ${quote(b)}.`;
-    const engine = createAttributionEngine({
-      index: buildAttributionIndex({
-        tokenizer,
-        contributions: corpus.map((m) => ({
-          contributionId: m.id,
-          format: m.datanetId === datanets[1] ? "jsonl" : "text",
-          content: contentFor(m.datanetId, m.text),
-        })),
-      }),
+    const claim = buildAttributionClaim({
+      tokenizer,
+      corpus: corpus.map((m) => ({
+        contributionId: m.id,
+        format: m.datanetId === datanets[1] ? "jsonl" : "text",
+        content: contentFor(m.datanetId, m.text),
+      })),
+      output,
+      dishonest,
     });
-    const result = engine.attribute(output);
-    if (result.entries.length === 0) return false;
-    const entries = [...result.entries].sort((x, y) => (x.contributionId < y.contributionId ? -1 : 1));
-    const ids = entries.map((e) => e.contributionId);
-    const weights = entries.map((e) => BigInt(e.weightPpm));
-    if (dishonest) {
-      if (ids.length >= 2) {
-        // Shift weight from the first to the last entry: still a well-formed claim, but not what the data says.
-        const shift = weights[0]! / 2n;
-        weights[0] = weights[0]! - shift;
-        weights[weights.length - 1] = weights[weights.length - 1]! + shift;
-      } else {
-        const other = corpus.find((m) => m.id !== ids[0])!;
-        const both = [ids[0]!, other.id].sort((x, y) => (x < y ? -1 : 1));
-        ids.splice(0, ids.length, ...both);
-        weights.splice(0, weights.length, 500_000n, 500_000n);
-      }
-    }
+    if (!claim) return false;
+    const { contributionIds: ids, weights } = claim;
     const bytes = enc.encode(output);
     const model = await p.publicClient.readContract({
       address: p.addresses.modelRegistry,

@@ -6,8 +6,9 @@ import { createPublicClient, createWalletClient, http, type PublicClient, type W
 import { privateKeyToAccount } from "viem/accounts";
 import { type Common, createCommon } from "../../config/common/createCommon.ts";
 import type { Logger } from "../../config/common/createLogger.ts";
+import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
 import { loadConfig } from "../../config/loadConfig.ts";
-import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
+import { type DeployedAddresses, deployContracts } from "../../contracts/deploy/deployContracts.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { type IndexerProcess, startIndexer } from "../../indexer/startIndexer.ts";
 import { defineL2Chain } from "../chain/defineL2Chain.ts";
@@ -17,7 +18,7 @@ import { type AnvilProcess, launchAnvil } from "../services/launchAnvil.ts";
 import { launchPostgres, type PostgresProcess } from "../services/launchPostgres.ts";
 import { createEpochCloser } from "./createEpochCloser.ts";
 import { createTrafficGenerator } from "./createTrafficGenerator.ts";
-import { DEVNET_KEYS } from "./devnetKeys.ts";
+import { DEVNET_FUNDED_ACCOUNTS, DEVNET_KEYS } from "./devnetKeys.ts";
 
 export type StartDevnetParameters = {
   /** Where the devnet keeps its files; wiped at start (a devnet is throwaway). */
@@ -41,6 +42,16 @@ export type Devnet = {
   nodes: { name: string; httpUrl: string; peerId: string | undefined; address: string }[];
   deploymentFile: string;
   traffic: { counts(): Record<string, number> } | undefined;
+  /** The chain side, for tests and tools that drive the devnet from the same process. */
+  chain: {
+    publicClient: PublicClient;
+    addresses: DeployedAddresses;
+    deploymentBlock: bigint;
+    /** A wallet client on the devnet for one of DEVNET_KEYS. */
+    wallet(key: `0x${string}`): WalletClient;
+  };
+  /** The running nodes (p2p, worker), in `nodes` order. */
+  olNodes: OlNode[];
   stop(): Promise<void>;
 };
 
@@ -76,6 +87,12 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     }
     parameters.logger.info({ msg: "Devnet stopped", ms: Date.now() - t0 });
   };
+  const count = parameters.nodes ?? 3;
+  if (!Number.isInteger(count) || count < 1 || count > DEVNET_KEYS.workers.length) {
+    throw new NonRetryableUserError(`A devnet runs 1 to ${DEVNET_KEYS.workers.length} nodes, not ${count}.`, {
+      hint: `Pass nodes between 1 and ${DEVNET_KEYS.workers.length}: each needs its own funded worker account.`,
+    });
+  }
   try {
     reapLeftovers(join(dir, "pids.json"), parameters.logger);
     rmSync(dir, { recursive: true, force: true });
@@ -87,7 +104,11 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     };
 
     progress("starting anvil (--network optimism, 1 s blocks)");
-    const anvil: AnvilProcess = await launchAnvil({ port: await preferPort(8545), blockTime: 1 });
+    const anvil: AnvilProcess = await launchAnvil({
+      port: await preferPort(8545),
+      blockTime: 1,
+      args: ["--accounts", String(DEVNET_FUNDED_ACCOUNTS)],
+    });
     stops.push(() => anvil.stop());
     recordPid(anvil.pid);
 
@@ -165,7 +186,6 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     stops.push(() => indexer.stop());
     recordPid(indexer.pid);
 
-    const count = parameters.nodes ?? 3;
     progress(`starting ${count} nodes (p2p + worker)`);
     const nodes: OlNode[] = [];
     const commons: Common[] = [];
@@ -271,6 +291,13 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       nodes: nodeInfo,
       deploymentFile,
       traffic,
+      chain: {
+        publicClient,
+        addresses: deployed.addresses,
+        deploymentBlock: deployed.deploymentBlock,
+        wallet,
+      },
+      olNodes: nodes,
       stop: stopAll,
     };
   } catch (error) {
