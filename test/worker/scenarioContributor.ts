@@ -1,0 +1,212 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Hex, keccak256, type PublicClient, parseEventLogs, type WalletClient } from "viem";
+import { createTestCommon } from "../../config/common/createCommon.ts";
+import type { DeployedAddresses } from "../../contracts/deploy/deployContracts.ts";
+import {
+  attributionLedgerAbi,
+  datanetRegistryAbi,
+  modelRegistryAbi,
+} from "../../contracts/generated/index.ts";
+import { hashChunk } from "../../contracts/merkle/chunkTree.ts";
+import { writeAndWait } from "../../node/devnet/writeAndWait.ts";
+import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmentSource.ts";
+import {
+  type ChunkMessage,
+  chunkContribution,
+  chunkTopic,
+  createP2PNode,
+  encodeChunkMessage,
+  type P2PNode,
+} from "../../p2p/index.ts";
+
+/**
+ * How a contribution's chunks reach the network:
+ * - `all`: published honestly (the chunk store keeps them to serve backfills);
+ * - `withhold`: the listed chunks are never published nor served anywhere (missing chunks);
+ * - `corrupt`: the listed chunks are gossiped and served with one byte flipped (and a chunk hash that matches
+ *   the flipped bytes), so they hash to a leaf that is not the committed one.
+ */
+export type ChunkRelease = { mode: "all" } | { mode: "withhold" | "corrupt"; indices: number[] };
+
+export type ScenarioContributor = {
+  node: P2PNode;
+  createDatanet(name: string, format: "text" | "jsonl", maxChunkBytes: number): Promise<bigint>;
+  registerModel(name: string, datanetIds: bigint[]): Promise<bigint>;
+  /** Commits the contribution on-chain from `wallet`, then releases its chunks as told. */
+  contribute(parameters: {
+    wallet: WalletClient;
+    datanetId: bigint;
+    bytes: Uint8Array;
+    chunkBytes: number;
+    license: string;
+    release?: ChunkRelease;
+  }): Promise<{ id: bigint; dataRoot: Hex; count: number }>;
+  /** Records an inference paid by `wallet` and publishes its output (one chunk on the lowest Datanet's topic). */
+  recordInference(parameters: {
+    wallet: WalletClient;
+    modelId: bigint;
+    topicDatanetId: bigint;
+    output: Uint8Array;
+    contributionIds: bigint[];
+    weights: bigint[];
+  }): Promise<{ id: bigint; outputRoot: Hex }>;
+  stop(): Promise<void>;
+};
+
+const enc = new TextEncoder();
+
+/**
+ * A contributor's side of the protocol, as `olnode contribute` does it: its own p2p node (commitments read
+ * from the chain), transactions from the contributor's wallet, chunks published after the commitment. The
+ * Datanet owner's wallet creates Datanets and registers the model.
+ */
+export async function createScenarioContributor(parameters: {
+  publicClient: PublicClient;
+  addresses: DeployedAddresses;
+  owner: WalletClient;
+  /** A devnet node's multiaddr (with /p2p/<id>) to join the network through. */
+  bootstrap: string[];
+}): Promise<ScenarioContributor> {
+  const { publicClient, addresses } = parameters;
+  const common = createTestCommon("scenario-contributor");
+  const dir = mkdtempSync(join(tmpdir(), "olnode-scenario-contributor-"));
+  const node = await createP2PNode(common, {
+    options: {
+      keyPath: join(dir, "identity.key"),
+      storePath: join(dir, "store"),
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      bootstrap: parameters.bootstrap,
+      ipColocationWhitelist: ["127.0.0.1"],
+    },
+    commitments: createChainCommitmentSource(publicClient, addresses.datanetRegistry),
+  });
+  for (const address of parameters.bootstrap) await node.dial(address).catch(() => undefined);
+  const pubsub = node.host.services.pubsub as unknown as {
+    getSubscribers(topic: string): unknown[];
+    publish(topic: string, data: Uint8Array): Promise<unknown>;
+  };
+
+  /** Gossip reaches only peers known to be subscribed: wait until some are (the nodes follow new Datanets). */
+  async function awaitSubscribers(datanetId: bigint) {
+    node.subscribe(datanetId);
+    const deadline = Date.now() + 20_000;
+    while (pubsub.getSubscribers(chunkTopic(datanetId)).length === 0) {
+      if (Date.now() > deadline) throw new Error(`No peer subscribed to Datanet ${datanetId} within 20 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function gossip(message: ChunkMessage) {
+    await node.store.putChunk(message);
+    await pubsub.publish(chunkTopic(message.datanetId), encodeChunkMessage(message));
+  }
+
+  function corrupted(message: ChunkMessage): ChunkMessage {
+    const bytes = Uint8Array.from(message.bytes);
+    bytes[0] = bytes[0]! ^ 0xff;
+    return { ...message, bytes, chunkHash: hashChunk(bytes) };
+  }
+
+  return {
+    node,
+    async createDatanet(name, format, maxChunkBytes) {
+      const receipt = await writeAndWait(publicClient, parameters.owner, {
+        address: addresses.datanetRegistry,
+        abi: datanetRegistryAbi,
+        functionName: "createDatanet",
+        args: [name, `ipfs://scenario/${name}`, format, maxChunkBytes],
+      });
+      const [event] = parseEventLogs({
+        abi: datanetRegistryAbi,
+        logs: receipt.logs,
+        eventName: "DatanetCreated",
+      });
+      return event!.args.datanetId;
+    },
+    async registerModel(name, datanetIds) {
+      const receipt = await writeAndWait(publicClient, parameters.owner, {
+        address: addresses.modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "registerModel",
+        args: [
+          keccak256(enc.encode(`${name}-base`)),
+          keccak256(enc.encode(`${name}-lora`)),
+          datanetIds,
+          `ipfs://scenario/${name}`,
+        ],
+      });
+      const [event] = parseEventLogs({
+        abi: modelRegistryAbi,
+        logs: receipt.logs,
+        eventName: "ModelRegistered",
+      });
+      return event!.args.modelId;
+    },
+    async contribute({ wallet, datanetId, bytes, chunkBytes, license, release = { mode: "all" } }) {
+      const chunked = chunkContribution({ datanetId, bytes, chunkBytes });
+      const receipt = await writeAndWait(publicClient, wallet, {
+        address: addresses.datanetRegistry,
+        abi: datanetRegistryAbi,
+        functionName: "contribute",
+        args: [
+          datanetId,
+          chunked.dataRoot,
+          BigInt(chunked.byteSize),
+          chunked.count,
+          license,
+          "ipfs://scenario",
+        ],
+      });
+      const [event] = parseEventLogs({
+        abi: datanetRegistryAbi,
+        logs: receipt.logs,
+        eventName: "ContributionSubmitted",
+      });
+      await awaitSubscribers(datanetId);
+      if (release.mode === "all") await node.publish({ datanetId, bytes, chunkBytes });
+      else {
+        for (const message of chunked.messages) {
+          const listed = release.indices.includes(message.index);
+          if (!listed) await gossip(message);
+          else if (release.mode === "corrupt") await gossip(corrupted(message));
+        }
+      }
+      return { id: event!.args.contributionId, dataRoot: chunked.dataRoot, count: chunked.count };
+    },
+    async recordInference({ wallet, modelId, topicDatanetId, output, contributionIds, weights }) {
+      const chunked = chunkContribution({
+        datanetId: topicDatanetId,
+        bytes: output,
+        chunkBytes: output.length,
+      });
+      const tokensIn = 40n;
+      const tokensOut = BigInt(Math.ceil(output.length / 4));
+      const fee = await publicClient.readContract({
+        address: addresses.attributionLedger,
+        abi: attributionLedgerAbi,
+        functionName: "quoteFee",
+        args: [tokensIn, tokensOut],
+      });
+      const receipt = await writeAndWait(publicClient, wallet, {
+        address: addresses.attributionLedger,
+        abi: attributionLedgerAbi,
+        functionName: "recordInference",
+        args: [modelId, chunked.dataRoot, tokensIn, tokensOut, contributionIds, weights],
+        value: fee,
+      });
+      const [event] = parseEventLogs({
+        abi: attributionLedgerAbi,
+        logs: receipt.logs,
+        eventName: "InferenceRecorded",
+      });
+      await awaitSubscribers(topicDatanetId);
+      await node.publish({ datanetId: topicDatanetId, bytes: output, chunkBytes: output.length });
+      return { id: event!.args.inferenceId, outputRoot: chunked.dataRoot };
+    },
+    async stop() {
+      await common.shutdown.kill("scenario done");
+    },
+  };
+}
