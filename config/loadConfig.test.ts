@@ -148,6 +148,17 @@ describe("loadConfig", () => {
     ).toContain("is for chain 1");
   });
 
+  it("leaves the eth_getLogs block range to Ponder unless set, and bounds it", () => {
+    expect(loadConfig({ env: {} }).chain.ethGetLogsBlockRange).toBeUndefined();
+    expect(
+      loadConfig({ env: { OLNODE__CHAIN__ETH_GET_LOGS_BLOCK_RANGE: "500" } }).chain.ethGetLogsBlockRange,
+    ).toBe(500);
+    const e = error(() => loadConfig({ env: { OLNODE__CHAIN__ETH_GET_LOGS_BLOCK_RANGE: "0" } }));
+    expect(e.shortMessage).toContain(
+      "chain.ethGetLogsBlockRange (env OLNODE__CHAIN__ETH_GET_LOGS_BLOCK_RANGE)",
+    );
+  });
+
   it("masks secrets when printed", () => {
     const c = loadConfig({
       env: { DATABASE_URL: "postgres://olnode:hunter2@db:5432/x", OLNODE__WORKER__PASSWORD_FILE: "/run/pw" },

@@ -60,6 +60,11 @@ export const configSchema = z
           description: "How often to poll the L2 for new heads, in milliseconds.",
           example: "2000",
         }),
+        ethGetLogsBlockRange: meta(z.int().min(1).max(100_000).optional(), {
+          description:
+            "Most blocks the indexer asks for in one eth_getLogs. Unset: Ponder finds the limit from the RPC's errors. Set it for RPCs that time out instead of erroring on large ranges.",
+          example: "500",
+        }),
         stallAfterMs: meta(z.int().min(1000).default(30_000), {
           description: "The chain is reported stalled when the L2 head has not advanced for this long.",
           example: "60000",

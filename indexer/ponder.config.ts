@@ -34,6 +34,9 @@ export default createConfig({
       rpc: config.chain.l2RpcUrl,
       ...(/^wss?:/.test(config.chain.l2RpcUrl) ? { ws: config.chain.l2RpcUrl } : {}),
       pollingInterval: config.chain.pollingIntervalMs,
+      ...(config.chain.ethGetLogsBlockRange
+        ? { ethGetLogsBlockRange: config.chain.ethGetLogsBlockRange }
+        : {}),
     },
   },
   contracts: {

@@ -30,6 +30,9 @@ export default createConfig({
       id: config.chain.chainId,
       rpc: config.chain.l2RpcUrl,
       pollingInterval: config.chain.pollingIntervalMs,
+      ...(config.chain.ethGetLogsBlockRange
+        ? { ethGetLogsBlockRange: config.chain.ethGetLogsBlockRange }
+        : {}),
     },
   },
   contracts: {
