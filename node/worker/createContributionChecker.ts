@@ -2,7 +2,9 @@ import type { Hash } from "../../contracts/merkle/chunkTree.ts";
 import type { CheckContext } from "./createWorker.ts";
 import type { ContributionSubject, SubjectSource } from "./subjects/subjectTypes.ts";
 import {
+  createAvailabilityWindow,
   createNearDuplicateIndex,
+  DEFAULT_AVAILABILITY_GRACE_MS,
   DEFAULT_LICENSE_ALLOWLIST,
   encodeReport,
   type NearDuplicateIndex,
@@ -21,6 +23,8 @@ export type ContributionCheckerParameters = {
   subjects: SubjectSource;
   chunks: ChunkSource;
   licenseAllowlist?: readonly string[];
+  /** How long chunks may be missing (since this worker first looked) before they count as unavailable. */
+  availabilityGraceMs?: number;
 };
 
 const decoder = new TextDecoder();
@@ -28,10 +32,14 @@ const decoder = new TextDecoder();
 /**
  * Contribution validation as the worker runs it: fetch every chunk over p2p (a forged chunk never reaches the
  * store, so for the validator it is missing), keep each Datanet's accepted corpus in a near-duplicate index, and
- * validate. Missing chunks are waited for until the epoch's availability deadline, then rejected as unavailable.
+ * validate. Missing chunks are waited for until the epoch's availability deadline and for at least the grace
+ * period since they were first missed (see availabilityWindow.ts), then rejected as unavailable.
  */
 export function createContributionChecker(parameters: ContributionCheckerParameters) {
   const corpora = new Map<bigint, NearDuplicateIndex>();
+  const availability = createAvailabilityWindow({
+    graceMs: parameters.availabilityGraceMs ?? DEFAULT_AVAILABILITY_GRACE_MS,
+  });
 
   async function corpusOf(datanetId: bigint, excludeId: bigint): Promise<NearDuplicateIndex> {
     let corpus = corpora.get(datanetId);
@@ -63,9 +71,12 @@ export function createContributionChecker(parameters: ContributionCheckerParamet
       chunks.push(chunk?.bytes);
       if (!chunk) missing++;
     }
-    if (missing > 0 && !ctx.pastDeadline) {
+    // Both conditions: the deadline leaves other workers time to reach quorum; the grace gives chunks committed
+    // late in the epoch time to arrive.
+    if (missing > 0 && !(availability.missingLongEnough(subject.dataRoot) && ctx.pastDeadline)) {
       return { kind: "wait", reason: `${missing} of ${subject.chunkCount} chunks not available yet` };
     }
+    availability.forget(subject.dataRoot);
     const report = validateContribution(
       {
         contributionId: subject.id,

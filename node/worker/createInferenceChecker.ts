@@ -8,7 +8,11 @@ import {
 } from "../attribution/index.ts";
 import type { CheckContext } from "./createWorker.ts";
 import type { InferenceSubject, SubjectSource } from "./subjects/subjectTypes.ts";
-import { canonicalJson } from "./validation/index.ts";
+import {
+  canonicalJson,
+  createAvailabilityWindow,
+  DEFAULT_AVAILABILITY_GRACE_MS,
+} from "./validation/index.ts";
 import type { CheckResult } from "./workerTypes.ts";
 
 export type ContentSource = { getContribution(dataRoot: `0x${string}`): Promise<Uint8Array | undefined> };
@@ -19,6 +23,8 @@ export type InferenceCheckerParameters = {
   tokenizer: Tokenizer;
   /** Corpora kept built (one per distinct set of accepted contributions). */
   cacheSize?: number;
+  /** How long data may be missing (since this worker first looked) before the worker gives up on it. */
+  availabilityGraceMs?: number;
 };
 
 const PPM = 1_000_000;
@@ -31,10 +37,18 @@ const PPM = 1_000_000;
 export function createInferenceChecker(parameters: InferenceCheckerParameters) {
   const cache = new Map<string, AttributionEngine>();
   const cacheSize = parameters.cacheSize ?? 4;
+  const availability = createAvailabilityWindow({
+    graceMs: parameters.availabilityGraceMs ?? DEFAULT_AVAILABILITY_GRACE_MS,
+  });
 
   return async function checkInference(subject: InferenceSubject, ctx: CheckContext): Promise<CheckResult> {
+    // An output published right after recordInference may still be on its way: abstain (and leave the
+    // subject to the next epoch's workers) only past the deadline and the grace.
+    const missingKey = `inference:${subject.id}`;
     const unavailable = (reason: string): CheckResult =>
-      ctx.pastDeadline ? { kind: "abstain", reason } : { kind: "wait", reason };
+      availability.missingLongEnough(missingKey) && ctx.pastDeadline
+        ? { kind: "abstain", reason }
+        : { kind: "wait", reason };
     const output = await parameters.content.getContribution(subject.outputRoot);
     if (!output) return unavailable(`output ${subject.outputRoot} not available from the store or peers`);
     let text: string;
@@ -64,6 +78,7 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
       cache.set(key, engine);
       if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     }
+    availability.forget(missingKey);
     const verdict = engine.verify({
       output: text,
       contributionIds: subject.contributionIds,

@@ -3,6 +3,8 @@
  * Datanet's accepted corpus. No network, no database; see README.md for the checks and their codes.
  */
 
+export type { AvailabilityWindow, AvailabilityWindowOptions } from "./availabilityWindow.ts";
+export { createAvailabilityWindow, DEFAULT_AVAILABILITY_GRACE_MS } from "./availabilityWindow.ts";
 export type { Finding, FindingCode, JsonlLineError } from "./findings.ts";
 export { FINDING_ORDER, MAX_LISTED } from "./findings.ts";
 export { DEFAULT_LICENSE_ALLOWLIST } from "./licenseAllowlist.ts";
