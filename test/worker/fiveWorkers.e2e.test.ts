@@ -233,7 +233,9 @@ describe("five workers on a devnet", () => {
       expect(status, `${g.label} must be accepted before phase 2 builds on it`).toBe(2);
     }
 
-    // Phase 2: inferences over the accepted corpus, then contributions judged against it.
+    // Phase 2: inferences over the accepted corpus, then contributions judged against it. From an epoch's
+    // start, so that nothing of it is submitted past the workers' availability deadline.
+    await driver.mineTo(await driver.epochLength());
     const tokenizer = createTiktokenTokenizer();
     const corpus = goods.map((g, i) => ({
       contributionId: g.id,
@@ -286,6 +288,24 @@ describe("five workers on a devnet", () => {
     progressLog(`phase 2 submitted at ${Date.now() - t0} ms`);
     await driver.settle(expected);
     progressLog(`phase 2 settled at ${Date.now() - t0} ms`);
+
+    // Phase 3: a good contribution committed past the availability deadline whose chunks follow seconds later
+    // (as with `olnode contribute`, which commits first and may wait for subscribers before publishing): the
+    // workers must wait for them, not call it unavailable.
+    await driver.mineTo(await driver.availabilityDeadlineBlock());
+    await contribute(
+      "late-good",
+      honest,
+      {
+        wallet: alice,
+        datanetId: textNet,
+        bytes: enc.encode(syntheticText(1005, 500)),
+        release: { mode: "all", delayMs: 5_000 },
+      },
+      VERDICT.accept,
+    );
+    await driver.settle(expected);
+    progressLog(`phase 3 settled at ${Date.now() - t0} ms`);
 
     // Every subject's on-chain verdict, and the registry's / ledger's status that follows from it.
     for (const s of expected) {

@@ -23,12 +23,15 @@ import {
 
 /**
  * How a contribution's chunks reach the network:
- * - `all`: published honestly (the chunk store keeps them to serve backfills);
+ * - `all`: published honestly (the chunk store keeps them to serve backfills), `delayMs` after the commitment
+ *   (a slow upload, or `olnode contribute` waiting for its first subscribers);
  * - `withhold`: the listed chunks are never published nor served anywhere (missing chunks);
  * - `corrupt`: the listed chunks are gossiped and served with one byte flipped (and a chunk hash that matches
  *   the flipped bytes), so they hash to a leaf that is not the committed one.
  */
-export type ChunkRelease = { mode: "all" } | { mode: "withhold" | "corrupt"; indices: number[] };
+export type ChunkRelease =
+  | { mode: "all"; delayMs?: number }
+  | { mode: "withhold" | "corrupt"; indices: number[] };
 
 export type ScenarioContributor = {
   node: P2PNode;
@@ -165,8 +168,10 @@ export async function createScenarioContributor(parameters: {
         eventName: "ContributionSubmitted",
       });
       await awaitSubscribers(datanetId);
-      if (release.mode === "all") await node.publish({ datanetId, bytes, chunkBytes });
-      else {
+      if (release.mode === "all") {
+        if (release.delayMs) await new Promise((r) => setTimeout(r, release.delayMs));
+        await node.publish({ datanetId, bytes, chunkBytes });
+      } else {
         for (const message of chunked.messages) {
           const listed = release.indices.includes(message.index);
           if (!listed) await gossip(message);

@@ -16,6 +16,9 @@ export type ScenarioSubject = {
 
 export type EpochDriver = {
   currentEpoch(): Promise<bigint>;
+  epochLength(): Promise<bigint>;
+  /** The first block (counted from the epoch's start) at which workers call missing data unavailable. */
+  availabilityDeadlineBlock(): Promise<bigint>;
   /** Mines (anvil_mine) until the head is `blockInEpoch` blocks into the current epoch, if it is not yet. */
   mineTo(blockInEpoch: bigint): Promise<void>;
   /**
@@ -82,6 +85,9 @@ export function createEpochDriver(parameters: {
     return true;
   }
 
+  const deadlineBlock = (length: bigint) =>
+    BigInt(Math.ceil(Number(length) * (parameters.availabilityDeadline ?? 2 / 3)));
+
   async function mineTo(blockInEpoch: bigint) {
     const p = await position();
     await mine(publicClient, blockInEpoch - p.into);
@@ -89,6 +95,8 @@ export function createEpochDriver(parameters: {
 
   return {
     currentEpoch: async () => (await position()).epoch,
+    epochLength: async () => (await epochConstants()).length,
+    availabilityDeadlineBlock: async () => deadlineBlock((await epochConstants()).length),
     mineTo,
     async settle(subjects, options = {}) {
       const maxEpochs = options.maxEpochs ?? 6;
@@ -130,8 +138,7 @@ export function createEpochDriver(parameters: {
           `epoch ${epoch}'s assigned workers to attest the available subjects`,
         );
         if (open.some((s) => s.unavailable)) {
-          const deadline = BigInt(Math.ceil(Number(length) * (parameters.availabilityDeadline ?? 2 / 3)));
-          await mineTo(deadline);
+          await mineTo(deadlineBlock(length));
           await waitDone(open, `epoch ${epoch}'s assigned workers to attest past the availability deadline`);
         }
         const stillOpen = [];
