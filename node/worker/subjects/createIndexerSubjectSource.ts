@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Address, Hex } from "viem";
+import { mapViewsError } from "./mapViewsError.ts";
 import type {
   AcceptedContribution,
   ContributionSubject,
@@ -44,6 +45,22 @@ export type IndexerViews = {
 const big = (v: Num) => BigInt(v);
 
 export function createIndexerSubjectSource(db: Kysely<IndexerViews>): SubjectSource {
+  return guarded(readViews(db));
+}
+
+/** Every read rejects with a mapped error (see mapViewsError), so the loop can tell waiting from failing. */
+function guarded(source: SubjectSource): SubjectSource {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(source) as [string, (...a: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = (...args: unknown[]) =>
+      fn(...args).catch((error: unknown) => {
+        throw mapViewsError(error);
+      });
+  }
+  return wrapped as SubjectSource;
+}
+
+function readViews(db: Kysely<IndexerViews>): SubjectSource {
   async function inferenceClaims(ids: bigint[]): Promise<Map<bigint, { c: bigint[]; w: bigint[] }>> {
     const out = new Map<bigint, { c: bigint[]; w: bigint[] }>();
     if (ids.length === 0) return out;
