@@ -137,6 +137,9 @@ export async function createNode(
         maxFeePerGas: BigInt(Math.round(config.worker.maxFeePerGasGwei * 1e9)),
         pollingIntervalMs: Math.min(1000, config.chain.pollingIntervalMs),
         errorAbi: epochManagerAbi,
+        // A submission waits out an RPC outage inside the worker's pass; a shorter ceiling than the
+        // default resumes it within seconds of the RPC's return (outage e2e test), at one call per 5 s.
+        backoff: { maxMs: 5_000 },
         // After a crash, a resumed attestation or registration may find its goal already reached.
         isSatisfied: (revert) => SATISFIED_BY.includes(revert.errorName),
         ...(crash && {
