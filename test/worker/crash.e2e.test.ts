@@ -33,8 +33,7 @@ describe("olnode start killed with SIGKILL at each step of a submission", () => 
     // Long epochs: the whole walk happens inside one, so nothing expires under it.
     stack = await startWorkerStack({ databaseUrl: database.url, epochLength: 600n });
     const s = stack;
-    // Committed before the worker is active, so all of them are open when its first pass runs.
-    const subjects = [await s.contribute(1), await s.contribute(2), await s.contribute(3)];
+    let subjects: bigint[] = [];
 
     // Each run dies at its step; the next one resumes from what the last left and dies one step further
     // on (for the subject that crashed, or another one that got there first).
@@ -51,6 +50,8 @@ describe("olnode start killed with SIGKILL at each step of a submission", () => 
           { timeoutMs: 60_000 },
         );
         activeFrom = await s.mineToNextEpoch();
+        await s.startIndexer();
+        subjects = [await s.contribute(1), await s.contribute(2), await s.contribute(3)];
       }
       const exit = await Promise.race([
         worker.exited,
