@@ -24,8 +24,9 @@ import { type EpochManagerEvent, replayPoints, workerEpochKey } from "./scenario
 /**
  * Issue #7's first test: five workers on a devnet (real anvil, Postgres, Ponder, libp2p, one process each
  * for the services, the nodes in this process), with no random traffic, decide one contribution of each kind
- * and two inferences; every subject must finalize with the right verdict, every worker must have voted it, and
- * every worker's points per epoch must be what EpochManager's rules give for the attestations actually made.
+ * and two inferences; every subject must finalize with the right verdict, every vote on it must be that verdict
+ * with a served report that hashes to the attested resultHash and names the expected reason, and every
+ * worker's points per epoch must be what EpochManager's rules give for the attestations actually made.
  *
  * What the bad kinds mean against the real protocol:
  * - corrupted chunk: one chunk's bytes are flipped (its chunk hash matches the flipped bytes, so it no longer
@@ -44,6 +45,9 @@ import { type EpochManagerEvent, replayPoints, workerEpochKey } from "./scenario
  *   NEAR_DUPLICATE. Disallowed licence: `LicenseRef-Proprietary` → LICENSE_NOT_ALLOWED.
  * - inferences: the claim is computed with the workers' own attribution engine over the accepted corpus
  *   (honest → verified), or the same claim with weight shifted between entries (dishonest → disputed).
+ *
+ * A last case guards the availability grace: a good contribution committed past the availability deadline, its
+ * chunks published 4 s later, must be accepted (the workers used to reject it as missing chunks).
  *
  * Epochs are 30 blocks at 1 block/s; once the assigned workers have attested, the driver mines (anvil_mine) to
  * the availability deadline or the next epoch instead of waiting for them.
@@ -300,7 +304,7 @@ describe("five workers on a devnet", () => {
         wallet: alice,
         datanetId: textNet,
         bytes: enc.encode(syntheticText(1005, 500)),
-        release: { mode: "all", delayMs: 5_000 },
+        release: { mode: "all", delayMs: 4_000 },
       },
       VERDICT.accept,
     );
@@ -367,11 +371,18 @@ describe("five workers on a devnet", () => {
         else expect(report.findings, `${s.label}: findings`).toEqual([]);
       }
     }
-    // The corrupted chunk reached the nodes and was refused as forged.
+    // The corrupted chunk reached the nodes, by gossip and by sync from the rogue's store, and was refused.
     const nodeUrls = devnet.nodes.map((n) => n.httpUrl);
-    expect(
-      await counterSum(nodeUrls, 'olnode_p2p_messages_total{action="REJECT",code="BAD_PROOF"}'),
-    ).toBeGreaterThan(0);
+    const rejected = await counterSum(
+      nodeUrls,
+      'olnode_p2p_messages_total{action="REJECT",code="BAD_PROOF"}',
+    );
+    const invalidSync = await counterSum(nodeUrls, 'olnode_p2p_sync_chunks_total{outcome="invalid"}');
+    progressLog(
+      `corrupted chunk: ${rejected} gossip REJECT BAD_PROOF, ${invalidSync} invalid sync responses`,
+    );
+    expect(rejected).toBeGreaterThan(0);
+    expect(invalidSync).toBeGreaterThan(0);
 
     // Points: the contract's rules, replayed from its own events, give exactly what it recorded.
     const params = await publicClient.readContract({ ...em, functionName: "params" });
