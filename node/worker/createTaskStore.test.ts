@@ -42,8 +42,14 @@ describe("task store (real Postgres)", () => {
 
     const other = { epoch: 4n, kind: 1 as const, subjectId: 1n };
     await tasks.ensure(other);
+    // A past task that may have sent its attestation is left for its transaction to settle, not expired.
+    const sent = { epoch: 3n, kind: 1 as const, subjectId: 7n };
+    await tasks.ensure(sent);
+    await tasks.update(sent, { status: "submitting" });
     expect(await tasks.expireBefore(4n)).toBe(1);
     expect((await tasks.get(key))!.status).toBe("expired");
+    expect((await tasks.sentBefore(4n)).map((t) => [t.subjectId, t.status])).toEqual([[7n, "submitting"]]);
+    expect(await tasks.sentBefore(3n)).toEqual([]);
     expect((await tasks.get(other))!.status).toBe("pending");
     expect(await tasks.counts(4n)).toEqual({ pending: 1 });
     expect((await tasks.list(4n, ["pending"])).map((t) => t.subjectId)).toEqual([1n]);

@@ -5,7 +5,10 @@ import { mapDbError } from "./db/mapDbError.ts";
 import type { TaskStatus as DbTaskStatus } from "./db/workerDatabase.ts";
 import type { Task, TaskKey, TaskStatus, TaskStore } from "./workerTypes.ts";
 
-const UNFINISHED: DbTaskStatus[] = ["pending", "validating", "ready", "submitting", "submitted"];
+/** Unfinished and never sent: nothing on-chain can have come of them. */
+const UNSENT: DbTaskStatus[] = ["pending", "validating", "ready"];
+/** Unfinished, and an attestation may be in flight or mined: only the transaction's outcome settles them. */
+const SENT: DbTaskStatus[] = ["submitting", "submitted"];
 
 type Row = {
   epoch: bigint | string | number;
@@ -117,9 +120,20 @@ export function createTaskStore(db: WorkerDb): TaskStore {
           .updateTable("tasks")
           .set({ status: "expired" } as never)
           .where("epoch", "<", epoch as never)
-          .where("status", "in", UNFINISHED)
+          .where("status", "in", UNSENT)
           .executeTakeFirst();
         return Number(r.numUpdatedRows);
+      }),
+    sentBefore: (epoch) =>
+      guard(async () => {
+        const rows = await db
+          .selectFrom("tasks")
+          .selectAll()
+          .where("epoch", "<", epoch as never)
+          .where("status", "in", SENT)
+          .orderBy("id")
+          .execute();
+        return rows.map((r) => toTask(r as unknown as Row));
       }),
     counts: (epoch) =>
       guard(async () => {

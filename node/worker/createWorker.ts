@@ -290,6 +290,13 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     const pastDeadline = Number(intoEpoch) >= Number(constants.length) * options.availabilityDeadline;
     if (state.epoch !== epoch) log.info({ msg: "Epoch", epoch: epoch.toString(), head: head.toString() });
     state.epoch = epoch;
+    // A past epoch's attestation may have been sent before a crash or an outage and mined in time: only
+    // its transaction can say (the same key returns the same outcome: confirmed, or refused as too late).
+    const sent = await deps.tasks.sentBefore(epoch);
+    if (sent.length) {
+      log.info({ msg: "Settling attestations sent in past epochs", count: sent.length });
+      await runPool(sent, (t) => processTask(t, true));
+    }
     const expired = await deps.tasks.expireBefore(epoch);
     if (expired) log.info({ msg: "Expired unfinished tasks of past epochs", count: expired });
 

@@ -34,8 +34,13 @@ export type TaskStore = {
   get(key: TaskKey): Promise<Task | undefined>;
   list(epoch: bigint, statuses: readonly TaskStatus[]): Promise<Task[]>;
   update(key: TaskKey, patch: Partial<Omit<Task, "epoch" | "kind" | "subjectId">>): Promise<void>;
-  /** Marks unfinished tasks of epochs before `epoch` expired (their epoch is over); returns how many. */
+  /**
+   * Marks tasks of epochs before `epoch` that never got as far as a transaction (pending, validating,
+   * ready) expired: their epoch is over. Returns how many.
+   */
   expireBefore(epoch: bigint): Promise<number>;
+  /** Tasks of epochs before `epoch` whose attestation may have been sent (submitting, submitted). */
+  sentBefore(epoch: bigint): Promise<Task[]>;
   counts(epoch: bigint): Promise<Partial<Record<TaskStatus, number>>>;
 };
 
