@@ -99,4 +99,37 @@ describe("olnode start killed with SIGKILL at each step of a submission", () => 
       });
     }
   });
+
+  it("killed after sending, restarted only once its epoch is over: the task records the mined attestation", async () => {
+    const s = stack!;
+    const subject = await s.contribute(4);
+    const crashed = await s.startWorker({ OLNODE_TEST_CRASH_AT: "tx:after-broadcast" });
+    const exit = await Promise.race([
+      crashed.exited,
+      new Promise<undefined>((r) => setTimeout(r, 90_000, undefined)),
+    ]);
+    expect(exit, crashed.logs().slice(-6000)).toEqual({ code: null, signal: "SIGKILL" });
+    // Down across the epoch boundary: the transaction it sent is mined in the old epoch meanwhile.
+    await s.mineToNextEpoch();
+
+    const worker = await s.startWorker();
+    const [attestation] = (await s.attestations()).filter((a) => a.subjectId === subject);
+    expect(attestation).toBeDefined();
+    const task = await waitFor(
+      "the old epoch's task to settle",
+      async () => {
+        worker.alive();
+        const t = (await s.tasks()).find(
+          (t) => BigInt(t.subject_id) === subject && t.epoch === String(attestation!.epoch),
+        );
+        return t && (t.status === "confirmed" || t.status === "expired" || t.status === "failed")
+          ? t
+          : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await worker.stop();
+    expect(task).toMatchObject({ status: "confirmed", tx_hash: attestation!.txHash });
+    expect((await s.attestations()).filter((a) => a.subjectId === subject)).toHaveLength(1);
+  });
 });
