@@ -361,8 +361,11 @@ describe("createTxSubmitter", () => {
         return (await metric(common, "olnode_worker_tx_retries_total")) >= 3;
       });
       expect(await tx.intent("k-rpc-down")).toMatchObject({ status: "pending" });
+      // What the node reports as degraded meanwhile.
+      expect(tx.failing()).toMatchObject({ source: "rpc", error: expect.stringContaining("L2 RPC") });
       await proxy.up();
       expect(await outcome).toMatchObject({ status: "confirmed" });
+      expect(tx.failing()).toBeUndefined();
     } finally {
       await proxy.close();
     }

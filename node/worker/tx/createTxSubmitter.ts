@@ -87,7 +87,11 @@ export type TxSubmitter = {
   recover(): Promise<RecoverReturnType>;
   /** The durable state of `key`, or undefined if it was never submitted. */
   intent(key: string): Promise<TxIntent | undefined>;
+  /** The failure every submission is currently retrying, if any (the RPC or the database is down). */
+  failing(): TxFailing | undefined;
 };
+
+export type TxFailing = { source: "rpc" | "db"; error: string; sinceMs: number };
 
 type Policy = { errorAbi: Abi | undefined; isSatisfied: ((revert: TxRevert) => boolean) | undefined };
 type StepResult = "progress" | "wait" | { done: TxOutcome };
@@ -106,6 +110,8 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
   const chainId = BigInt(chain.id);
   const logger = common.logger.child({ component: "tx" });
   const inflight = new Map<string, Promise<TxOutcome>>();
+  // Any step that succeeds clears it: one healthy round trip proves the RPC and the database answer.
+  let failing: TxFailing | undefined;
 
   const metrics = {
     outcomes: common.metrics.counter("worker_tx_outcomes_total", "Intents ended, by outcome.", ["outcome"]),
@@ -504,6 +510,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
         if (!intent) throw new Error("Intent to recover does not exist.");
         const result = await advance(intent, policy, startedAt);
         failures = 0;
+        failing = undefined;
         if (typeof result === "object") return result.done;
         if (result === "wait") await sleep(pollingIntervalMs, undefined, { signal });
       } catch (error) {
@@ -512,12 +519,14 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
         const source = error instanceof Error && error.name === "TxRpcError" ? "rpc" : "db";
         metrics.retries.inc({ source });
         const delayMs = backoffDelay(failures, backoff);
+        const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+        failing = { source, error: message, sinceMs: failing?.sinceMs ?? Date.now() };
         logger.warn({
           msg: "Transaction step failed; retrying",
           source,
           failures,
           delayMs,
-          error: error instanceof Error ? error.message.split("\n")[0] : String(error),
+          error: message,
           details: error instanceof BaseError ? error.details : undefined,
         });
         await sleep(delayMs, undefined, { signal });
@@ -533,6 +542,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
     const promise = drive(key, policy, combined, create).finally(() => {
       inflight.delete(key);
       metrics.inFlight.dec();
+      if (inflight.size === 0) failing = undefined;
     });
     inflight.set(key, promise);
     return promise;
@@ -585,5 +595,6 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
       return summary;
     },
     intent: load,
+    failing: () => failing,
   };
 }
