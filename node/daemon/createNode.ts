@@ -21,7 +21,7 @@ import {
   createIndexerSubjectSource,
   type IndexerViews,
 } from "../worker/subjects/createIndexerSubjectSource.ts";
-import { createTxSubmitter } from "../worker/tx/createTxSubmitter.ts";
+import { createTxSubmitter, type TxFailing } from "../worker/tx/createTxSubmitter.ts";
 import { createViewsDb } from "./createViewsDb.ts";
 import { requireContracts } from "./requireContracts.ts";
 import { testCrashHook } from "./testCrashHook.ts";
@@ -122,6 +122,7 @@ export async function createNode(
   }
 
   let worker: Worker | undefined;
+  let txFailing: (() => TxFailing | undefined) | undefined;
   if (config.worker.enabled && parameters.account) {
     if (!p2p) log.warn({ msg: "worker.enabled needs p2p.enabled to fetch chunks; the worker is off" });
     else {
@@ -148,6 +149,7 @@ export async function createNode(
           },
         }),
       });
+      txFailing = () => submitter.failing();
       // In the background: with the RPC down, recovery waits, and the HTTP server must come up regardless.
       void submitter
         .recover()
@@ -216,6 +218,18 @@ export async function createNode(
         if (s.stalled) return { ok: false, reason: `L2 head has not advanced for ${s.headAgeMs} ms` };
         return { ok: true };
       },
+      // The worker cannot earn while its passes fail or its transactions wait on a down RPC or database.
+      worker: () => {
+        if (!worker) return { ok: true };
+        const failing = txFailing?.();
+        if (failing)
+          return {
+            ok: false,
+            reason: `transactions retrying (${failing.source}) for ${Date.now() - failing.sinceMs} ms: ${failing.error}`,
+          };
+        const error = worker.status().lastTickError;
+        return error ? { ok: false, reason: `worker pass failed: ${error}` } : { ok: true };
+      },
       p2p: () =>
         !p2p
           ? { ok: true }
@@ -259,7 +273,9 @@ export async function createNode(
           }
         : null,
       index: { block: await subjects.indexedBlock().catch(() => undefined) },
-      worker: worker ? { address: parameters.account?.address, ...worker.status() } : null,
+      worker: worker
+        ? { address: parameters.account?.address, ...worker.status(), txFailing: txFailing?.() ?? null }
+        : null,
     };
   }
 
