@@ -28,10 +28,11 @@ afterAll(async () => {
 });
 
 /** Stops the worker's Postgres server and starts it again on the same data dir and port. */
-async function restartPostgres() {
+async function restartPostgres(whileDown?: () => Promise<unknown>) {
   const { port } = postgres!;
   await postgres!.stop();
   postgres = undefined;
+  await whileDown?.();
   postgres = await launchPostgres({ dataDir: pgDir, port, ephemeral: true });
 }
 
@@ -77,7 +78,9 @@ describe("olnode start through an L2 RPC outage and a Postgres restart", () => {
         w.alive();
         const ready = await getNodeJson<{ checks: Record<string, string> }>(w, "/ready");
         const status = await getNodeJson<NodeStatus>(w, "/status");
-        return ready.status === 503 && !status.body.chain.connected ? { ready, status } : undefined;
+        return ready.status === 503 && !status.body.chain.connected && ready.body.checks.worker !== "ok"
+          ? { ready, status }
+          : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
@@ -105,7 +108,17 @@ describe("olnode start through an L2 RPC outage and a Postgres restart", () => {
       async () => (await s.tasks()).some((t) => BigInt(t.subject_id) === late),
       { timeoutMs: 60_000, intervalMs: 100 },
     );
-    await restartPostgres();
+    await restartPostgres(() =>
+      waitFor(
+        "/ready to report the worker's database down",
+        async () => {
+          w.alive();
+          const ready = await getNodeJson<{ checks: Record<string, string> }>(w, "/ready");
+          return ready.status === 503 && /database/i.test(ready.body.checks.worker ?? "");
+        },
+        { timeoutMs: 20_000, intervalMs: 100 },
+      ),
+    );
     await waitFor("the late subject's attestation", () => attested([late]), {
       timeoutMs: 60_000,
       intervalMs: 250,
