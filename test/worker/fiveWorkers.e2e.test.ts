@@ -137,6 +137,7 @@ describe("five workers on a devnet", () => {
     const modelId = await honest.registerModel("scenario-model", [textNet]);
     const enc = new TextEncoder();
     const expected: Expected[] = [];
+    const contentOf = new Map<bigint, Uint8Array>();
     const contribute = async (
       label: string,
       c: ScenarioContributor,
@@ -149,6 +150,7 @@ describe("five workers on a devnet", () => {
       unavailable?: boolean,
     ) => {
       const made = await c.contribute({ chunkBytes: SMALL_CHUNK, license: "CC-BY-4.0", ...p });
+      contentOf.set(made.id, p.bytes);
       expected.push({ kind: 0, id: made.id, label, verdict, finding, unavailable });
       progressLog(`${label}: contribution ${made.id}, ${made.count} chunks`);
       return made;
@@ -310,6 +312,60 @@ describe("five workers on a devnet", () => {
     );
     await driver.settle(expected);
     progressLog(`phase 3 settled at ${Date.now() - t0} ms`);
+
+    // Phase 4: an inference is re-checked against the corpus as it stood when it was recorded. Its output is
+    // held back until a new contribution quoting the same passage has been accepted; a worker that attributed
+    // over today's corpus would split the span with it and call the honest claim dishonest.
+    // From an epoch's start: the held-back output must not meet the availability deadline.
+    await driver.mineTo(await driver.epochLength());
+    const accepted = expected.filter((s) => s.kind === 0 && s.verdict === VERDICT.accept);
+    const acceptedCorpus = accepted.map((s) => ({
+      contributionId: s.id,
+      format: "text" as const,
+      content: contentOf.get(s.id)!,
+    }));
+    const passage = quote(goodTexts[0]!);
+    const snapshotOutput = `${syntheticText(3200, 12)} ${passage} ${syntheticText(3201, 10)}.`;
+    const snapshotClaim = buildAttributionClaim({
+      tokenizer,
+      corpus: acceptedCorpus,
+      output: snapshotOutput,
+    });
+    expect(snapshotClaim).toBeDefined();
+    const snapshot = await honest.recordInference({
+      wallet: payer,
+      modelId,
+      topicDatanetId: textNet,
+      output: enc.encode(snapshotOutput),
+      ...snapshotClaim!,
+      deferPublish: true,
+    });
+    const later = await contribute(
+      "good-quoting-later",
+      honest,
+      {
+        wallet: bob,
+        datanetId: textNet,
+        bytes: enc.encode(`${syntheticText(1006, 250)} ${passage} ${syntheticText(1007, 250)}`),
+      },
+      VERDICT.accept,
+    );
+    await driver.settle(expected.filter((s) => s.id === later.id && s.kind === 0));
+    expect(
+      buildAttributionClaim({
+        tokenizer,
+        corpus: [
+          ...acceptedCorpus,
+          { contributionId: later.id, format: "text", content: contentOf.get(later.id)! },
+        ],
+        output: snapshotOutput,
+      }),
+      "with the later contribution in the corpus the claim would differ",
+    ).not.toEqual(snapshotClaim);
+    await snapshot.publish();
+    expected.push({ kind: 1, id: snapshot.id, label: "inference-over-past-corpus", verdict: VERDICT.accept });
+    await driver.settle(expected);
+    progressLog(`phase 4 settled at ${Date.now() - t0} ms`);
 
     // Every subject's on-chain verdict, and the registry's / ledger's status that follows from it.
     for (const s of expected) {

@@ -46,7 +46,10 @@ export type ScenarioContributor = {
     license: string;
     release?: ChunkRelease;
   }): Promise<{ id: bigint; dataRoot: Hex; count: number }>;
-  /** Records an inference paid by `wallet` and publishes its output (one chunk on the lowest Datanet's topic). */
+  /**
+   * Records an inference paid by `wallet` and publishes its output (one chunk on the lowest Datanet's topic),
+   * at once or, with `deferPublish`, when the returned `publish` is called.
+   */
   recordInference(parameters: {
     wallet: WalletClient;
     modelId: bigint;
@@ -54,7 +57,8 @@ export type ScenarioContributor = {
     output: Uint8Array;
     contributionIds: bigint[];
     weights: bigint[];
-  }): Promise<{ id: bigint; outputRoot: Hex }>;
+    deferPublish?: boolean;
+  }): Promise<{ id: bigint; outputRoot: Hex; publish(): Promise<void> }>;
   stop(): Promise<void>;
 };
 
@@ -180,7 +184,15 @@ export async function createScenarioContributor(parameters: {
       }
       return { id: event!.args.contributionId, dataRoot: chunked.dataRoot, count: chunked.count };
     },
-    async recordInference({ wallet, modelId, topicDatanetId, output, contributionIds, weights }) {
+    async recordInference({
+      wallet,
+      modelId,
+      topicDatanetId,
+      output,
+      contributionIds,
+      weights,
+      deferPublish,
+    }) {
       const chunked = chunkContribution({
         datanetId: topicDatanetId,
         bytes: output,
@@ -206,9 +218,12 @@ export async function createScenarioContributor(parameters: {
         logs: receipt.logs,
         eventName: "InferenceRecorded",
       });
-      await awaitSubscribers(topicDatanetId);
-      await node.publish({ datanetId: topicDatanetId, bytes: output, chunkBytes: output.length });
-      return { id: event!.args.inferenceId, outputRoot: chunked.dataRoot };
+      const publish = async () => {
+        await awaitSubscribers(topicDatanetId);
+        await node.publish({ datanetId: topicDatanetId, bytes: output, chunkBytes: output.length });
+      };
+      if (!deferPublish) await publish();
+      return { id: event!.args.inferenceId, outputRoot: chunked.dataRoot, publish };
     },
     async stop() {
       await common.shutdown.kill("scenario done");
