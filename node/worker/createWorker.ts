@@ -295,7 +295,18 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     const sent = await deps.tasks.sentBefore(epoch);
     if (sent.length) {
       log.info({ msg: "Settling attestations sent in past epochs", count: sent.length });
-      await runPool(sent, (t) => processTask(t, true));
+      await runPool(sent, async (t) => {
+        try {
+          await processTask(t, true);
+        } catch (error) {
+          // Retried next pass when retryable; otherwise no later pass can do better, and the epoch is over.
+          if (!isRetryable(error)) {
+            const message = (error as Error).message.split("\n")[0] ?? "unknown error";
+            await deps.tasks.update(t, { status: "failed", error: message });
+          }
+          throw error;
+        }
+      });
     }
     const expired = await deps.tasks.expireBefore(epoch);
     if (expired) log.info({ msg: "Expired unfinished tasks of past epochs", count: expired });
