@@ -1,16 +1,8 @@
+import { mulberry32 as createRandom } from "../../config/common/mulberry32.ts";
 import type { Corpus } from "./buildCorpus.ts";
 
-/** mulberry32: a tiny seeded PRNG, so tests and benchmarks see the same "random" data on every run. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the fixtures are drawn with (re-exported for their callers). */
+export { createRandom };
 
 /** Token ids drawn from a Zipf(s) law over [0, vocabSize): id r has probability ∝ 1/(r+1)^s, like text. */
 export function createZipfSampler(vocabSize: number, random: () => number, s = 1.1): () => number {

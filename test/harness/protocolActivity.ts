@@ -11,6 +11,7 @@ import {
   stringToHex,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
+import { mulberry32 } from "../../config/common/mulberry32.ts";
 import type { DeployedAddresses } from "../../contracts/deploy/deployContracts.ts";
 import {
   attributionLedgerAbi,
@@ -55,19 +56,11 @@ export type ProtocolActivityReturnType = {
   depositTransactions: Hash[];
 };
 
-/** mulberry32: small, fast and good enough to pick test actions reproducibly. */
+/** A seeded PRNG (mulberry32) with helpers to pick test actions reproducibly; string seeds are hashed. */
 export function createRandom(seed: number | string) {
-  let state =
-    typeof seed === "number"
-      ? seed >>> 0
-      : Number.parseInt(keccak256(stringToHex(seed)).slice(2, 10), 16) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(
+    typeof seed === "number" ? seed : Number.parseInt(keccak256(stringToHex(seed)).slice(2, 10), 16),
+  );
   return {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),

@@ -1,19 +1,12 @@
+import { mulberry32 as createRandom } from "../../../config/common/mulberry32.ts";
+
 /**
  * Seeded synthetic prose for tests and benchmarks: a fixed vocabulary of made-up words drawn with a Zipf-like
  * (1/rank) frequency, so that unrelated texts share common words and phrases the way natural text does.
  */
 
-/** mulberry32: a tiny seeded PRNG, so fixtures are the same on every run. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the fixtures are drawn with (re-exported for their callers). */
+export { createRandom };
 
 const SYLLABLES = [
   "ka",
