@@ -90,8 +90,15 @@ describe("olnode start through an L2 RPC outage and a Postgres restart", () => {
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS / 3 - (Date.now() - cutAt))));
     await restartPostgres();
     // The indexer shares that server; if it died with it, its supervisor (here: the test) starts it again.
-    if ((await Promise.race([s.indexer()!.exited, Promise.resolve(undefined)])) !== undefined)
-      await s.startIndexer();
+    const indexer = s.indexer()!;
+    const indexerUp = await Promise.race([
+      indexer.exited.then(() => false),
+      indexer.ready(20_000).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    if (!indexerUp) await s.startIndexer();
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - cutAt))));
     w.alive();
     proxy.restore();
