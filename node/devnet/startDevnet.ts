@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -19,6 +19,7 @@ import { launchPostgres, type PostgresProcess } from "../services/launchPostgres
 import { createEpochCloser } from "./createEpochCloser.ts";
 import { createTrafficGenerator } from "./createTrafficGenerator.ts";
 import { DEVNET_FUNDED_ACCOUNTS, DEVNET_KEYS } from "./devnetKeys.ts";
+import { type Leftovers, reapLeftovers } from "./reapLeftovers.ts";
 
 export type StartDevnetParameters = {
   /** Where the devnet keeps its files; wiped at start (a devnet is throwaway). */
@@ -97,10 +98,11 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     reapLeftovers(join(dir, "pids.json"), parameters.logger);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const pids: number[] = [];
+    const leftovers: Leftovers = { pids: [], dirs: [] };
+    const record = () => writeFileSync(join(dir, "pids.json"), JSON.stringify(leftovers));
     const recordPid = (pid: number) => {
-      pids.push(pid);
-      writeFileSync(join(dir, "pids.json"), JSON.stringify(pids));
+      leftovers.pids.push(pid);
+      record();
     };
 
     progress("starting anvil (--network optimism, 1 s blocks)");
@@ -135,6 +137,8 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       // which may not be able to reach a folder under the caller's home.
       const server: PostgresProcess = await launchPostgres({ ephemeral: true });
       stops.push(() => server.stop());
+      // Outside `dir`, so a SIGKILLed run would leave it behind: the next start removes it.
+      leftovers.dirs.push(server.dataDir);
       recordPid(server.pid);
       const admin = new pg.Client({ connectionString: server.url });
       await admin.connect();
@@ -303,42 +307,6 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
   } catch (error) {
     await stopAll();
     throw error;
-  }
-}
-
-/**
- * A devnet killed with SIGKILL cannot stop its children; the next start does: every pid the last run
- * recorded that is still one of our services (checked by its command line) is killed before anything starts.
- */
-function reapLeftovers(pidFile: string, logger: Logger) {
-  let pids: number[] = [];
-  try {
-    pids = JSON.parse(readFileSync(pidFile, "utf8"));
-  } catch {
-    return;
-  }
-  for (const pid of pids) {
-    let cmdline = "";
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    } catch {
-      continue;
-    }
-    if (!/anvil|postgres|ponder/.test(cmdline)) continue;
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
-    }
-    logger.warn({
-      msg: "Killed a leftover service of a previous devnet run",
-      pid,
-      command: cmdline.split("\0")[0],
-    });
   }
 }
 
