@@ -69,6 +69,12 @@ export type Worker = {
   stop(): Promise<void>;
 };
 
+/** The first line of whatever was thrown (not always an Error), for logs and the status page. */
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] || "unknown error";
+}
+
 const taskKeyString = (k: TaskKey) => `${k.epoch}:${k.kind}:${k.subjectId}`;
 
 /**
@@ -245,8 +251,11 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
         try {
           await fn(item);
         } catch (error) {
-          if (!isRetryable(error)) log.error({ msg: "Task step failed", error });
-          else log.warn({ msg: "Task step will be retried", error: (error as Error).message });
+          // A step cut short by shutdown is resumed from its task row at the next start: not an error.
+          if (stopped || common.shutdown.signal.aborted)
+            log.debug({ msg: "Task step stopped", error: firstLine(error) });
+          else if (!isRetryable(error)) log.error({ msg: "Task step failed", error });
+          else log.warn({ msg: "Task step will be retried", error: firstLine(error) });
         }
       }
     });
@@ -301,8 +310,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
         } catch (error) {
           // Retried next pass when retryable; otherwise no later pass can do better, and the epoch is over.
           if (!isRetryable(error)) {
-            const message = (error as Error).message.split("\n")[0] ?? "unknown error";
-            await deps.tasks.update(t, { status: "failed", error: message });
+            await deps.tasks.update(t, { status: "failed", error: firstLine(error) });
           }
           throw error;
         }
@@ -352,7 +360,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
       const now = state.points.find((p) => p.epoch === epoch);
       m.points.set(Number(now?.points ?? 0n));
     } catch (error) {
-      log.debug({ msg: "Points not readable yet", error: (error as Error).message });
+      log.debug({ msg: "Points not readable yet", error: firstLine(error) });
     }
   }
 
@@ -365,7 +373,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
           m.ticks.inc({ result: "ok" });
         })
         .catch((error) => {
-          state.lastTickError = (error as Error).message.split("\n")[0];
+          state.lastTickError = firstLine(error);
           m.ticks.inc({ result: "error" });
           (isRetryable(error) ? log.warn : log.error).call(log, {
             msg: "Worker pass failed",

@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../../../config/common/createLogger.ts";
 import { loadConfig } from "../../../config/loadConfig.ts";
+import { DEVNET_KEYS } from "../../devnet/devnetKeys.ts";
 import { devnetDir, startDevnet } from "../../devnet/startDevnet.ts";
 import { type Command, configOption, EXIT } from "../command.ts";
 
@@ -30,7 +31,7 @@ export const devnetCommand: Command = {
     "",
     "Options:",
     "  -c, --config <file>   JSON config file (dataDir, database.url)",
-    "      --nodes <n>       nodes with workers, 1 to 4 (default 3)",
+    `      --nodes <n>       nodes with workers, 1 to ${DEVNET_KEYS.workers.length} (default 3)`,
     "      --no-traffic      no generated Datanets, contributions or inferences",
     "      --verbose         stream every log line to stdout (default: <dataDir>/devnet/devnet.log)",
   ].join("\n"),
@@ -43,8 +44,9 @@ export const devnetCommand: Command = {
   async run({ values, stdout, stderr, env }) {
     const config = loadConfig({ file: values.config as string | undefined, env });
     const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
-    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 4) {
-      stderr.write("olnode devnet: --nodes must be a whole number from 1 to 4.\n");
+    const most = DEVNET_KEYS.workers.length;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > most) {
+      stderr.write(`olnode devnet: --nodes must be a whole number from 1 to ${most}.\n`);
       return EXIT.usage;
     }
     const dir = devnetDir(config.dataDir);
