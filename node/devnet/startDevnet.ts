@@ -1,5 +1,4 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
@@ -13,7 +12,7 @@ import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { type IndexerProcess, startIndexer } from "../../indexer/startIndexer.ts";
 import { defineL2Chain } from "../chain/defineL2Chain.ts";
 import { createNode, type OlNode } from "../daemon/createNode.ts";
-import { allocatePort } from "../services/allocatePort.ts";
+import { preferPort } from "../services/allocatePort.ts";
 import { type AnvilProcess, launchAnvil } from "../services/launchAnvil.ts";
 import { launchPostgres, type PostgresProcess } from "../services/launchPostgres.ts";
 import { createEpochCloser } from "./createEpochCloser.ts";
@@ -55,18 +54,6 @@ export type Devnet = {
   olNodes: OlNode[];
   stop(): Promise<void>;
 };
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const s = createServer();
-    s.once("error", () => resolvePort(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolvePort(true)));
-  });
-}
-/** The conventional port when it is free (so URLs are the familiar ones), any free port otherwise. */
-async function preferPort(port: number) {
-  return (await portFree(port)) ? port : allocatePort();
-}
 
 /**
  * Everything of OpenLedger on one machine: anvil (--network optimism, 1 s blocks) as the L2, Postgres,

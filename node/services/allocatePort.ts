@@ -68,6 +68,25 @@ export async function allocatePort(host = "127.0.0.1"): Promise<number> {
   );
 }
 
+function osPortFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `port` when it is free and unclaimed (so a devnet's URLs are the familiar ones), any free port otherwise.
+ * The claim keeps two devnets started at the same moment (parallel test files) off the same port.
+ */
+export async function preferPort(port: number, host = "127.0.0.1"): Promise<number> {
+  mkdirSync(claimDir, { recursive: true });
+  if ((await osPortFree(port, host)) && tryClaim(port)) return port;
+  return allocatePort(host);
+}
+
 /** Gives a claimed port back (optional: claims of exited processes are reclaimed anyway). */
 export function releasePort(port: number): void {
   const file = join(claimDir, String(port));

@@ -4,6 +4,7 @@ import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { graphql } from "../harness/graphql.ts";
 import { WaitForAbort, waitFor } from "../harness/waitFor.ts";
 
 /**
@@ -32,17 +33,6 @@ function listening(url: string): Promise<boolean> {
     });
     s.once("error", () => resolve(false));
   });
-}
-
-async function graphql<T>(url: string, query: string): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
-  return body.data!;
 }
 
 type Counts = {

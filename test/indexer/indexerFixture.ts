@@ -6,6 +6,7 @@ import {
   startIndexer,
 } from "../../indexer/startIndexer.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { graphql as postGraphql } from "../harness/graphql.ts";
 
 /** Config overrides that point the indexer at a test chain, database and deployment. */
 export function indexerOverrides(
@@ -84,18 +85,11 @@ export async function getJson(indexer: Pick<IndexerProcess, "url">, path: string
   };
 }
 
-export async function graphql<T = Record<string, { items: Record<string, unknown>[] }>>(
+export function graphql<T = Record<string, { items: Record<string, unknown>[] }>>(
   indexer: Pick<IndexerProcess, "url">,
   query: string,
 ): Promise<T> {
-  const res = await fetch(`${indexer.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length) throw new Error(`GraphQL: ${body.errors.map((e) => e.message).join("; ")}`);
-  return body.data!;
+  return postGraphql<T>(`${indexer.url}/graphql`, query);
 }
 
 /** Waits until the indexer has processed `block` (Ponder's /status). */

@@ -16,6 +16,7 @@ import { DEVNET_KEYS } from "../../node/devnet/devnetKeys.ts";
 import { type Devnet, startDevnet } from "../../node/devnet/startDevnet.ts";
 import { createRandom, mutateWords, syntheticText } from "../../node/worker/validation/syntheticText.ts";
 import { defaultValidationParams } from "../../node/worker/validation/validationParams.ts";
+import { graphql } from "../harness/graphql.ts";
 import { waitFor } from "../harness/waitFor.ts";
 import { createScenarioContributor, type ScenarioContributor } from "./scenarioContributor.ts";
 import { createEpochDriver, type ScenarioSubject } from "./scenarioDriver.ts";
@@ -71,17 +72,6 @@ async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-async function graphql<T>(url: string, query: string): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
-  return body.data!;
 }
 
 /** Sum of one Prometheus counter series over the nodes' /metrics. */
