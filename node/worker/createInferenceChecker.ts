@@ -23,6 +23,8 @@ export type InferenceCheckerParameters = {
   tokenizer: Tokenizer;
   /** Corpora kept built (one per distinct set of accepted contributions). */
   cacheSize?: number;
+  /** Shards a grown corpus may have before they are merged into one (queries cost one search per shard). */
+  maxShards?: number;
   /** How long data may be missing (since this worker first looked) before the worker gives up on it. */
   availabilityGraceMs?: number;
 };
@@ -35,8 +37,19 @@ const PPM = 1_000_000;
  * exactly. Honest (identical entries) → accept; anything else → reject, with the engine's reason in the report.
  */
 export function createInferenceChecker(parameters: InferenceCheckerParameters) {
-  const cache = new Map<string, AttributionEngine>();
+  const cache = new Map<string, { ids: readonly bigint[]; engine: AttributionEngine }>();
   const cacheSize = parameters.cacheSize ?? 4;
+  const maxShards = parameters.maxShards ?? 8;
+
+  /** The largest cached corpus whose contributions are the first ones of `accepted` (ascending ids). */
+  const prefixOf = (accepted: readonly { id: bigint }[]) => {
+    let best: { ids: readonly bigint[]; engine: AttributionEngine } | undefined;
+    for (const entry of cache.values()) {
+      if (entry.ids.length >= accepted.length || (best && entry.ids.length <= best.ids.length)) continue;
+      if (entry.ids.every((id, i) => id === accepted[i]!.id)) best = entry;
+    }
+    return best;
+  };
   const availability = createAvailabilityWindow({
     graceMs: parameters.availabilityGraceMs ?? DEFAULT_AVAILABILITY_GRACE_MS,
   });
@@ -60,10 +73,14 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
     const datanets = await parameters.subjects.modelDatanets(subject.modelId);
     const accepted = await parameters.subjects.acceptedContributions(datanets, subject.recordedBlock);
     const key = keccak256(new TextEncoder().encode(accepted.map((c) => c.id.toString()).join(",")));
-    let engine = cache.get(key);
+    let engine = cache.get(key)?.engine;
     if (!engine) {
+      // Newly accepted contributions usually have higher ids than all before them: then the corpus grows by
+      // one shard of just those (no re-fetch, no re-tokenizing). Shards concatenate in order, so the layout,
+      // the results and the report are the same as a corpus built in one go.
+      const base = prefixOf(accepted);
       const inputs = [];
-      for (const c of accepted) {
+      for (const c of accepted.slice(base?.ids.length ?? 0)) {
         const bytes = await parameters.content.getContribution(c.dataRoot);
         if (!bytes) return unavailable(`accepted contribution ${c.id} (${c.dataRoot}) not available`);
         inputs.push({
@@ -72,10 +89,15 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
           content: bytes,
         });
       }
-      engine = createAttributionEngine({
-        index: buildAttributionIndex({ contributions: inputs, tokenizer: parameters.tokenizer }),
-      });
-      cache.set(key, engine);
+      if (base) {
+        engine = base.engine.addContributions(inputs);
+        if (engine.index.shards.length > maxShards) engine = engine.merge();
+      } else {
+        engine = createAttributionEngine({
+          index: buildAttributionIndex({ contributions: inputs, tokenizer: parameters.tokenizer }),
+        });
+      }
+      cache.set(key, { ids: accepted.map((c) => c.id), engine });
       if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     }
     availability.forget(missingKey);
