@@ -4,6 +4,9 @@ import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../config/common/createLogger.ts";
+import { reapLeftovers } from "../../node/devnet/reapLeftovers.ts";
+import { devnetDir } from "../../node/devnet/startDevnet.ts";
 import { graphql } from "../harness/graphql.ts";
 import { WaitForAbort, waitFor } from "../harness/waitFor.ts";
 
@@ -19,9 +22,18 @@ let child: ChildProcess | undefined;
 let stdout = "";
 let stderr = "";
 
-afterAll(() => {
-  if (child && child.exitCode === null) child.kill("SIGKILL");
-});
+afterAll(async () => {
+  // After a failure the devnet is still up: Ctrl-C lets it stop its services; SIGKILL would leave them running,
+  // so then the next start's reaper is run on its pid file.
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child!.once("exit", resolve));
+  child.kill("SIGINT");
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 60_000))]);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill("SIGKILL");
+    reapLeftovers(join(devnetDir(dataDir), "pids.json"), createLogger({ level: "silent", format: "json" }));
+  }
+}, 90_000);
 
 function listening(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);

@@ -64,8 +64,12 @@ let devnet: Devnet | undefined;
 const contributors: ScenarioContributor[] = [];
 
 afterAll(async () => {
-  for (const c of contributors) await c.stop().catch(() => undefined);
+  // The devnet first: it owns the anvil and Postgres processes, which nothing else would stop if a contributor's
+  // libp2p node hung on the way out and the hook timed out.
   await devnet?.stop();
+  const bounded = (p: Promise<unknown>) =>
+    Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 15_000))]);
+  await Promise.all(contributors.map((c) => bounded(c.stop())));
 }, 120_000);
 
 async function getJson<T>(url: string): Promise<T> {
