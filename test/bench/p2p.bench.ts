@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Message } from "@libp2p/gossipsub";
 import type { Hash } from "../../contracts/merkle/chunkTree.ts";
 import { chunkContribution, DEFAULT_CHUNK_BYTES } from "../../p2p/chunks/chunkContribution.ts";
@@ -248,6 +250,13 @@ async function soak(): Promise<BenchFigure[]> {
   const { net, nodes, commitments } = await startNetwork(4, 3);
   try {
     const rssMiB = () => process.memoryUsage().rss / MiB;
+    // RSS includes LevelDB's and the allocator's caches; the JS heap after a full GC is what a leak would grow.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const heapMiB = () => {
+      gc();
+      return process.memoryUsage().heapUsed / MiB;
+    };
     const publishOne = async (i: number) => {
       const bytes = randomBytes(DEFAULT_CHUNK_BYTES);
       const c = chunkContribution({ datanetId: DATANET, bytes });
@@ -260,7 +269,8 @@ async function soak(): Promise<BenchFigure[]> {
       await nodes[i % nodes.length]!.publish({ datanetId: DATANET, bytes });
     };
     const before = rssMiB();
-    const samples: { atSec: number; rssMiB: number }[] = [];
+    const heapBefore = heapMiB();
+    const samples: { atSec: number; rssMiB: number; heapMiB: number }[] = [];
     const start = performance.now();
     const end = start + seconds * 1000;
     let published = 0;
@@ -269,14 +279,21 @@ async function soak(): Promise<BenchFigure[]> {
     while (performance.now() < end) {
       await publishOne(published++);
       if (performance.now() >= nextSample) {
-        samples.push({ atSec: Math.round((performance.now() - start) / 1000), rssMiB: Math.round(rssMiB()) });
+        samples.push({
+          atSec: Math.round((performance.now() - start) / 1000),
+          rssMiB: Math.round(rssMiB()),
+          heapMiB: Math.round(heapMiB()),
+        });
         nextSample += (seconds * 1000) / 10;
       }
       await new Promise((r) => setTimeout(r, 250));
     }
     const after = rssMiB();
+    const heapAfter = heapMiB();
     // Levelling off: growth over the second half against growth over the first.
-    const mid = samples[Math.floor(samples.length / 2)]?.rssMiB ?? before;
+    const midSample = samples[Math.floor(samples.length / 2)];
+    const mid = midSample?.rssMiB ?? before;
+    const heapMid = midSample?.heapMiB ?? heapBefore;
     return [
       figure(
         "p2p.soak.rss",
@@ -290,6 +307,10 @@ async function soak(): Promise<BenchFigure[]> {
           publishedMiB: +((published * DEFAULT_CHUNK_BYTES) / MiB).toFixed(1),
           firstHalfGrowthMiB: Math.round(mid - before),
           secondHalfGrowthMiB: Math.round(after - mid),
+          heapBeforeMiB: Math.round(heapBefore),
+          heapAfterMiB: Math.round(heapAfter),
+          heapFirstHalfGrowthMiB: Math.round(heapMid - heapBefore),
+          heapSecondHalfGrowthMiB: Math.round(heapAfter - heapMid),
           samples,
           note2: "issue figure is 10 minutes: P2P_SOAK_SECONDS=600",
         },
