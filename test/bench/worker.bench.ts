@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { computeDataRoot } from "../../contracts/merkle/chunkTree.ts";
 import {
   type ContributionInput,
   createNearDuplicateIndex,
@@ -8,6 +7,7 @@ import {
   validateContribution,
 } from "../../node/worker/validation/index.ts";
 import { mutateWords, syntheticTextOfBytes } from "../../node/worker/validation/syntheticText.ts";
+import { inputOf } from "../../node/worker/validation/validationFixtures.ts";
 import { type Benchmark, figure, percentile } from "./benchmark.ts";
 
 const MiB = 1 << 20;
@@ -21,21 +21,7 @@ const LARGE_CORPUS_ENTRIES = 4;
 const FRESH = 12;
 
 function toInput(id: bigint, text: string): ContributionInput {
-  const bytes = new TextEncoder().encode(text);
-  const chunks: Uint8Array[] = [];
-  for (let o = 0; o < bytes.length; o += CHUNK) chunks.push(bytes.subarray(o, o + CHUNK));
-  return {
-    contributionId: id,
-    datanetId: 1n,
-    dataRoot: computeDataRoot(chunks),
-    declared: {
-      byteSize: BigInt(bytes.length),
-      chunkCount: chunks.length,
-      license: "CC-BY-4.0",
-      format: "text",
-    },
-    chunks,
-  };
+  return { ...inputOf(text, {}, CHUNK), contributionId: id };
 }
 
 function sha256Chunks(input: ContributionInput): void {
