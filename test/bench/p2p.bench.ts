@@ -42,7 +42,19 @@ async function startNetwork(size: number, degree: number) {
   );
   // Let a few heartbeats build the meshes before measuring.
   await new Promise((r) => setTimeout(r, 3_000));
-  return { net, nodes, commitments };
+  /** Random bytes committed on the (in-memory) chain, ready to publish: what a contributor does first. */
+  const commitRandom = (byteLength: number) => {
+    const bytes = randomBytes(byteLength);
+    const chunked = chunkContribution({ datanetId: DATANET, bytes });
+    commitments.commit({
+      dataRoot: chunked.dataRoot,
+      datanetId: DATANET,
+      chunkCount: chunked.count,
+      byteSize: BigInt(bytes.length),
+    });
+    return { bytes, chunked };
+  };
+  return { net, nodes, commitRandom };
 }
 
 /** Counts raw-topic messages received per node (first copies only: gossipsub drops duplicates before). */
@@ -92,7 +104,7 @@ async function measureDelivery(
 
 async function throughput(): Promise<BenchFigure[]> {
   const chunks = Number(process.env.P2P_BENCH_CHUNKS ?? 32);
-  const { net, nodes, commitments } = await startNetwork(9, 3);
+  const { net, nodes, commitRandom } = await startNetwork(9, 3);
   try {
     const [publisher, ...subscribers] = nodes as [TestNode, ...TestNode[]];
     const raw = rawReceivers(subscribers);
@@ -113,14 +125,7 @@ async function throughput(): Promise<BenchFigure[]> {
       rawDelivered.push(r.delivered / (ids.length * subscribers.length));
 
       // Full path: chunk, gossip, validate (hash + proof + commitment), store in LevelDB at every subscriber.
-      const bytes = randomBytes(chunks * DEFAULT_CHUNK_BYTES);
-      const c = chunkContribution({ datanetId: DATANET, bytes });
-      commitments.commit({
-        dataRoot: c.dataRoot,
-        datanetId: DATANET,
-        chunkCount: c.count,
-        byteSize: BigInt(bytes.length),
-      });
+      const { bytes, chunked: c } = commitRandom(chunks * DEFAULT_CHUNK_BYTES);
       t0 = performance.now();
       await publisher.publish({ datanetId: DATANET, bytes });
       const p = await measureDelivery(t0, c.count * subscribers.length, async () =>
@@ -177,7 +182,7 @@ function countCopies(nodes: TestNode[]): Map<string, number> {
 
 async function propagation(): Promise<BenchFigure[]> {
   const samples = Number(process.env.P2P_BENCH_SAMPLES ?? 30);
-  const { net, nodes, commitments } = await startNetwork(20, 4);
+  const { net, nodes, commitRandom } = await startNetwork(20, 4);
   try {
     const copies = countCopies(nodes);
     const raw = rawReceivers(nodes);
@@ -194,14 +199,7 @@ async function propagation(): Promise<BenchFigure[]> {
       await waitFor("raw propagation", () => others.every((n) => raw.received.get(n)!.has(id)), 60_000, 2);
       rawLatency.push(performance.now() - t0);
 
-      const bytes = randomBytes(DEFAULT_CHUNK_BYTES);
-      const c = chunkContribution({ datanetId: DATANET, bytes });
-      commitments.commit({
-        dataRoot: c.dataRoot,
-        datanetId: DATANET,
-        chunkCount: 1,
-        byteSize: BigInt(bytes.length),
-      });
+      const { bytes, chunked: c } = commitRandom(DEFAULT_CHUNK_BYTES);
       const done = new Set<TestNode>();
       const offs = others.map((n) =>
         n.onContributionComplete((r) => {
@@ -247,7 +245,7 @@ async function propagation(): Promise<BenchFigure[]> {
 
 async function soak(): Promise<BenchFigure[]> {
   const seconds = Number(process.env.P2P_SOAK_SECONDS ?? 60);
-  const { net, nodes, commitments } = await startNetwork(4, 3);
+  const { net, nodes, commitRandom } = await startNetwork(4, 3);
   try {
     const rssMiB = () => process.memoryUsage().rss / MiB;
     // RSS includes LevelDB's and the allocator's caches; the JS heap after a full GC is what a leak would grow.
@@ -258,14 +256,7 @@ async function soak(): Promise<BenchFigure[]> {
       return process.memoryUsage().heapUsed / MiB;
     };
     const publishOne = async (i: number) => {
-      const bytes = randomBytes(DEFAULT_CHUNK_BYTES);
-      const c = chunkContribution({ datanetId: DATANET, bytes });
-      commitments.commit({
-        dataRoot: c.dataRoot,
-        datanetId: DATANET,
-        chunkCount: 1,
-        byteSize: BigInt(bytes.length),
-      });
+      const { bytes } = commitRandom(DEFAULT_CHUNK_BYTES);
       await nodes[i % nodes.length]!.publish({ datanetId: DATANET, bytes });
     };
     const before = rssMiB();
