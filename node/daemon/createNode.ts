@@ -3,6 +3,7 @@ import { createPublicClient, http, type LocalAccount, type PublicClient } from "
 import type { Common } from "../../config/common/createCommon.ts";
 import { type Config, requireConfig } from "../../config/loadConfig.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
+import type { IndexerViews } from "../../indexer/indexerViews.ts";
 import { createP2PNode, type P2PNode, type P2POptions } from "../../p2p/index.ts";
 import { createTiktokenTokenizer } from "../attribution/index.ts";
 import { createChainFollower } from "../chain/createChainFollower.ts";
@@ -17,10 +18,7 @@ import { createTaskStore } from "../worker/createTaskStore.ts";
 import { createWorker, defaultWorkerOptions, type Worker } from "../worker/createWorker.ts";
 import { createWorkerDb } from "../worker/db/createWorkerDb.ts";
 import { migrateWorkerDb } from "../worker/db/migrateWorkerDb.ts";
-import {
-  createIndexerSubjectSource,
-  type IndexerViews,
-} from "../worker/subjects/createIndexerSubjectSource.ts";
+import { createIndexerSubjectSource } from "../worker/subjects/createIndexerSubjectSource.ts";
 import { createTxSubmitter, type TxFailing } from "../worker/tx/createTxSubmitter.ts";
 import { createViewsDb } from "./createViewsDb.ts";
 import { requireContracts } from "./requireContracts.ts";
@@ -80,7 +78,7 @@ export async function createNode(
     viewsSchema: config.database.viewsSchema,
   });
   const subjects = createIndexerSubjectSource(views);
-  const commitments = createIndexerCommitmentSource(common, views as never);
+  const commitments = createIndexerCommitmentSource(common, views);
   common.shutdown.add("commitment source", () => commitments.stop());
 
   let p2p: P2PNode | undefined;
@@ -101,10 +99,7 @@ export async function createNode(
     const subscribed = new Set<bigint>();
     const subscribeAll = async () => {
       try {
-        const rows = await (views as never as import("kysely").Kysely<{ datanet: { id: string } }>)
-          .selectFrom("datanet")
-          .select("id")
-          .execute();
+        const rows = await views.selectFrom("datanet").select("id").execute();
         for (const r of rows) {
           const id = BigInt(r.id);
           if (!subscribed.has(id)) {

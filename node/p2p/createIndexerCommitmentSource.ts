@@ -1,7 +1,16 @@
 import type { Kysely } from "kysely";
 import type { Hex } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
+import type { IndexerViews, Num } from "../../indexer/indexerViews.ts";
 import type { Commitment, CommitmentSource } from "../../p2p/index.ts";
+
+const STATUS: Record<string, Commitment["status"]> = {
+  pending: "Pending",
+  accepted: "Accepted",
+  rejected: "Rejected",
+};
+
+export type IndexerCommitmentSource = CommitmentSource & { stop(): void };
 
 /**
  * The indexer's views as p2p needs them: which roots are committed on-chain (contributions' dataRoots and
@@ -12,32 +21,9 @@ import type { Commitment, CommitmentSource } from "../../p2p/index.ts";
  * count for outputs; fixing it at 1 keeps validation as strict as for contributions (the count is also bound
  * into the root itself, see contracts/merkle/chunkTree.ts).
  */
-type Num = string | number | bigint;
-export type CommitmentViews = {
-  contribution: {
-    id: Num;
-    datanet_id: Num;
-    data_root: string;
-    byte_size: Num;
-    chunk_count: number;
-    status: string;
-  };
-  inference: { id: Num; model_id: Num; output_root: string };
-  model_datanet: { model_id: Num; datanet_id: Num };
-  datanet: { id: Num; max_chunk_bytes: number };
-};
-
-const STATUS: Record<string, Commitment["status"]> = {
-  pending: "Pending",
-  accepted: "Accepted",
-  rejected: "Rejected",
-};
-
-export type IndexerCommitmentSource = CommitmentSource & { stop(): void };
-
 export function createIndexerCommitmentSource(
   common: Common,
-  db: Kysely<CommitmentViews>,
+  db: Kysely<IndexerViews>,
   options: { pollIntervalMs?: number } = {},
 ): IndexerCommitmentSource {
   const listeners = new Set<(c: Commitment) => void>();

@@ -2,8 +2,9 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRetryable } from "../../../config/errors/BaseError.ts";
+import type { IndexerViews } from "../../../indexer/indexerViews.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/harness/postgres.ts";
-import { createIndexerSubjectSource, type IndexerViews } from "./createIndexerSubjectSource.ts";
+import { createIndexerSubjectSource } from "./createIndexerSubjectSource.ts";
 import { IndexerViewsMissingError } from "./mapViewsError.ts";
 
 let database: TestDatabase | undefined;

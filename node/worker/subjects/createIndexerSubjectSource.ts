@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Address, Hex } from "viem";
+import type { IndexerViews, Num } from "../../../indexer/indexerViews.ts";
 import { mapViewsError } from "./mapViewsError.ts";
 import type {
   AcceptedContribution,
@@ -8,39 +9,6 @@ import type {
   Subject,
   SubjectSource,
 } from "./subjectTypes.ts";
-
-/**
- * The indexer's tables as the worker reads them through the stable views schema (`database.viewsSchema`),
- * which `ponder start --views-schema` points at the live deployment. Column names are Ponder's snake_case.
- * Numeric columns arrive from pg as strings (numeric/bigint): converted at the edge below.
- */
-type Num = string | number | bigint;
-export type IndexerViews = {
-  contribution: {
-    id: Num;
-    datanet_id: Num;
-    contributor: string;
-    data_root: string;
-    byte_size: Num;
-    chunk_count: number;
-    license: string;
-    status: string;
-    submitted_block: Num;
-  };
-  inference: {
-    id: Num;
-    model_id: Num;
-    output_root: string;
-    status: string;
-    recorded_block: Num;
-  };
-  attribution: { id: string; inference_id: Num; contribution_id: Num; weight: Num };
-  contribution_status_change: { id: string; contribution_id: Num; status: string; block_number: Num };
-  datanet: { id: Num; format: string; max_chunk_bytes: number; owner: string };
-  model_datanet: { model_id: Num; datanet_id: Num };
-  worker_epoch: { epoch: Num; worker: string; points: Num };
-  _ponder_checkpoint: { chain_id: Num; latest_checkpoint: string };
-};
 
 const big = (v: Num) => BigInt(v);
 
