@@ -1,6 +1,7 @@
 import { createPublicClient, http, type PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
+import { firstLine } from "../../config/errors/firstLine.ts";
 
 export type BlockRef = { number: bigint; hash: `0x${string}`; timestamp: bigint };
 
@@ -192,7 +193,7 @@ export function createChainFollower(common: Common, options: ChainFollowerOption
           return;
         }
         state.consecutiveErrors++;
-        state.lastError = (error as Error).message.split("\n")[0];
+        state.lastError = firstLine(error);
         if (state.connected || state.consecutiveErrors === 1) {
           logger.warn({ msg: "L2 RPC unreachable, retrying", url: options.l2RpcUrl, error: state.lastError });
         }

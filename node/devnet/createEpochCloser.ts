@@ -1,5 +1,6 @@
 import type { Address, PublicClient, WalletClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
+import { firstLine } from "../../config/errors/firstLine.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
 
@@ -76,7 +77,7 @@ export function createEpochCloser(
     } catch (error) {
       common.logger.warn({
         msg: "Closing epochs failed; will retry",
-        error: (error as Error).message.split("\n")[0],
+        error: firstLine(error),
       });
     } finally {
       busy = false;

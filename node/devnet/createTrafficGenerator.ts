@@ -7,6 +7,7 @@ import {
   type WalletClient,
 } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
+import { firstLine } from "../../config/errors/firstLine.ts";
 import {
   attributionLedgerAbi,
   datanetRegistryAbi,
@@ -339,7 +340,7 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
       }
       steps++;
     } catch (error) {
-      log.warn({ msg: "Traffic step failed", error: (error as Error).message.split("\n")[0] });
+      log.warn({ msg: "Traffic step failed", error: firstLine(error) });
     } finally {
       busy = false;
     }

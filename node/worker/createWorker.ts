@@ -1,6 +1,7 @@
 import { type Address, encodeFunctionData, type Hex, type PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { isRetryable } from "../../config/errors/BaseError.ts";
+import { firstLine } from "../../config/errors/firstLine.ts";
 import { isAssigned } from "../../contracts/assignment.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import type { EpochPoints, Subject, SubjectSource } from "./subjects/subjectTypes.ts";
@@ -68,12 +69,6 @@ export type Worker = {
   report(key: TaskKey): Promise<Task | undefined>;
   stop(): Promise<void>;
 };
-
-/** The first line of whatever was thrown (not always an Error), for logs and the status page. */
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0] || "unknown error";
-}
 
 const taskKeyString = (k: TaskKey) => `${k.epoch}:${k.kind}:${k.subjectId}`;
 

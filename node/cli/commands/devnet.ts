@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../../../config/common/createLogger.ts";
+import { firstLine } from "../../../config/errors/firstLine.ts";
 import { loadConfig } from "../../../config/loadConfig.ts";
 import { DEVNET_KEYS } from "../../devnet/devnetKeys.ts";
 import { devnetDir, startDevnet } from "../../devnet/startDevnet.ts";
@@ -82,7 +83,7 @@ export const devnetCommand: Command = {
         onProgress: say,
       });
     } catch (error) {
-      say(`failed: ${(error as Error).message.split("\n")[0]}`);
+      say(`failed: ${firstLine(error)}`);
       if (!values.verbose) say(`see ${logFile}`);
       throw error;
     }

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import type { Hex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { createCommon } from "../../../config/common/createCommon.ts";
+import { firstLine } from "../../../config/errors/firstLine.ts";
 import { loadConfig } from "../../../config/loadConfig.ts";
 import {
   decryptKeystore,
@@ -166,6 +167,6 @@ async function peerIdOf(file: string): Promise<string> {
     const common = createCommon({ level: "silent", format: "json", defaultMetrics: false });
     return peerIdFromPrivateKey(await loadPeerKey(common, file)).toString();
   } catch (error) {
-    return `unreadable: ${(error as Error).message.split("\n")[0]}`;
+    return `unreadable: ${firstLine(error)}`;
   }
 }

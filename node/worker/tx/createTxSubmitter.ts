@@ -15,6 +15,7 @@ import {
 } from "viem";
 import type { Common } from "../../../config/common/createCommon.ts";
 import { BaseError, isRetryable, NonRetryableUserError } from "../../../config/errors/BaseError.ts";
+import { firstLine } from "../../../config/errors/firstLine.ts";
 import type { WorkerDb } from "../db/createWorkerDb.ts";
 import type { TxAttempt, TxIntent } from "../db/workerDatabase.ts";
 import { type BackoffOptions, backoffDelay } from "./backoffDelay.ts";
@@ -519,7 +520,7 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
         const source = error instanceof Error && error.name === "TxRpcError" ? "rpc" : "db";
         metrics.retries.inc({ source });
         const delayMs = backoffDelay(failures, backoff);
-        const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+        const message = firstLine(error);
         failing = { source, error: message, sinceMs: failing?.sinceMs ?? Date.now() };
         logger.warn({
           msg: "Transaction step failed; retrying",
