@@ -146,6 +146,7 @@ export async function launchPostgres(parameters: LaunchPostgresParameters = {}):
         ids,
       );
     } catch (cause) {
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
       const denied = /Permission denied/.test((cause as Error).message);
       throw new RetryableError(`initdb failed for ${dataDir}.`, {
         cause,
@@ -201,6 +202,9 @@ export async function launchPostgres(parameters: LaunchPostgresParameters = {}):
   const timeout = setTimeout(() => child.kill("SIGKILL"), 60_000);
   try {
     await ready;
+  } catch (error) {
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   } finally {
     clearTimeout(timeout);
   }
