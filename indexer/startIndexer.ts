@@ -5,8 +5,8 @@ import { ConfigError } from "../config/ConfigError.ts";
 import { FIELDS_BY_KEY } from "../config/configFields.ts";
 import { RetryableError } from "../config/errors/BaseError.ts";
 import { loadConfig } from "../config/loadConfig.ts";
-import { allocatePort, releasePort } from "../node/services/allocatePort.ts";
-import { stopChild, trackChild } from "../node/services/childProcesses.ts";
+import { allocatePort, releasePort } from "../config/services/allocatePort.ts";
+import { stopChild, trackChild } from "../config/services/childProcesses.ts";
 
 /** The Ponder app's root: ponder.config.ts, ponder.schema.ts, src/. Ponder writes .ponder/ and generated/ here. */
 export const INDEXER_ROOT = dirname(fileURLToPath(import.meta.url));

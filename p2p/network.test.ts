@@ -4,6 +4,14 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestCommon } from "../config/common/createCommon.ts";
 import { type Hash, hashChunk } from "../contracts/merkle/chunkTree.ts";
+import {
+  connectChain,
+  createTestNetwork,
+  type TestNetwork,
+  type TestNode,
+  waitFor,
+  waitForTopicPeers,
+} from "../test/harness/startTestNodes.ts";
 import { chunkContribution } from "./chunks/chunkContribution.ts";
 import { type ChunkMessage, encodeChunkMessage } from "./chunks/chunkMessage.ts";
 import { createMemoryCommitmentSource } from "./commitments/createMemoryCommitmentSource.ts";
@@ -12,14 +20,6 @@ import { chunkScoreThresholds, createChunkScoreParams } from "./gossip/scorePara
 import { createP2PHost, type P2PHost } from "./host/createP2PHost.ts";
 import { createPeerBans } from "./host/createPeerBans.ts";
 import { loadPeerKey } from "./host/loadPeerKey.ts";
-import {
-  connectChain,
-  createTestNetwork,
-  type TestNetwork,
-  type TestNode,
-  waitFor,
-  waitForTopicPeers,
-} from "./testing/startTestNodes.ts";
 
 /**
  * Real libp2p nodes over loopback TCP with real LevelDB stores. One network is shared by the scenarios

@@ -1,3 +1,4 @@
+import { readTestHooks } from "../testHooks.ts";
 import { type CreateLoggerParameters, createLogger, type Logger } from "./createLogger.ts";
 import { createMetrics, type Metrics } from "./createMetrics.ts";
 import { createShutdown, type Shutdown } from "./createShutdown.ts";
@@ -27,8 +28,7 @@ export function createCommon(parameters: CreateCommonParameters = {}): Common {
   };
 }
 
-/** A quiet Common for unit tests: logs at `silent` unless OLNODE_TEST_LOG is set. */
+/** A quiet Common for unit tests: logs at `silent` unless the test hook asks for more (config/testHooks.ts). */
 export function createTestCommon(name = "test"): Common {
-  const level = (process.env.OLNODE_TEST_LOG as CreateLoggerParameters["level"]) ?? "silent";
-  return createCommon({ name, level, format: "json", defaultMetrics: false });
+  return createCommon({ name, level: readTestHooks().logLevel, format: "json", defaultMetrics: false });
 }

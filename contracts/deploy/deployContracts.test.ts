@@ -1,6 +1,7 @@
 import { createWalletClient, http, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
+import { type ContractsFixture, revertOf, startContractsFixture } from "../../test/harness/deployFixture.ts";
 import {
   attributionLedgerAbi,
   epochManagerAbi,
@@ -10,7 +11,6 @@ import {
   pointsDistributorAbi,
   pointsDistributorBytecode,
 } from "../generated/index.ts";
-import { type ContractsFixture, revertOf, startContractsFixture } from "../test/deployFixture.ts";
 import { defaultDeployParams, deployContracts } from "./deployContracts.ts";
 
 describe("deployContracts", () => {

@@ -9,8 +9,13 @@ import {
   zeroHash,
 } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type ContractsFixture,
+  randomRoot,
+  revertOf,
+  startContractsFixture,
+} from "../../test/harness/deployFixture.ts";
 import { attributionLedgerAbi } from "../generated/index.ts";
-import { type ContractsFixture, randomRoot, revertOf, startContractsFixture } from "../test/deployFixture.ts";
 
 const ACCEPTED = 2;
 const REJECTED = 3;

@@ -1,7 +1,12 @@
 import { type Hex, parseEventLogs, zeroAddress } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type ContractsFixture,
+  randomRoot,
+  revertOf,
+  startContractsFixture,
+} from "../../test/harness/deployFixture.ts";
 import { datanetRegistryAbi } from "../generated/index.ts";
-import { type ContractsFixture, randomRoot, revertOf, startContractsFixture } from "../test/deployFixture.ts";
 
 const STATUS = { None: 0, Pending: 1, Accepted: 2, Rejected: 3 } as const;
 const DAY = 86_400n;

@@ -1,9 +1,14 @@
 import { type Hex, keccak256, parseEther, parseEventLogs, toHex, zeroHash } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type ContractsFixture,
+  randomRoot,
+  revertOf,
+  startContractsFixture,
+} from "../../test/harness/deployFixture.ts";
 import { isAssigned, SUBJECT_KIND, VERDICT } from "../assignment.ts";
 import { datanetRegistryAbi, epochManagerAbi } from "../generated/index.ts";
-import { type ContractsFixture, randomRoot, revertOf, startContractsFixture } from "../test/deployFixture.ts";
 
 const { contribution: C, inference: I } = SUBJECT_KIND;
 const { accept: ACCEPT, reject: REJECT } = VERDICT;

@@ -1,7 +1,7 @@
 import { type Hex, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type ContractsFixture, revertOf, startContractsFixture } from "../../test/harness/deployFixture.ts";
 import { modelRegistryAbi } from "../generated/index.ts";
-import { type ContractsFixture, revertOf, startContractsFixture } from "../test/deployFixture.ts";
 
 const base = keccak256(toHex("llama-3-8b"));
 const adapter = keccak256(toHex("lora-medical"));

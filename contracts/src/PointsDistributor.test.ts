@@ -1,9 +1,14 @@
 import { type Hex, keccak256, parseEther, parseEventLogs, toHex, zeroHash } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type ContractsFixture,
+  randomRoot,
+  revertOf,
+  startContractsFixture,
+} from "../../test/harness/deployFixture.ts";
 import { SUBJECT_KIND, VERDICT } from "../assignment.ts";
 import { pointsDistributorAbi } from "../generated/index.ts";
 import { buildPointsTree, type PointsTree, verifyPointsProof } from "../merkle/pointsTree.ts";
-import { type ContractsFixture, randomRoot, revertOf, startContractsFixture } from "../test/deployFixture.ts";
 
 const STAKE = parseEther("0.1");
 const WEI_PER_POINT = parseEther("0.001");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createRandom } from "../../test/fixtures/syntheticCorpus.ts";
 import { attributeSpans } from "./attributeSpans.ts";
 import { buildAttributionIndex } from "./buildAttributionIndex.ts";
 import type { Corpus } from "./buildCorpus.ts";
@@ -9,7 +10,6 @@ import { buildIndexShard } from "./indexShard.ts";
 import { log2Fixed } from "./log2Fixed.ts";
 import { normaliseToPpm, PPM } from "./normaliseToPpm.ts";
 import { NO_ATTRIBUTION_ROOT, resultRoot } from "./resultRoot.ts";
-import { createRandom } from "./syntheticCorpus.ts";
 
 /** Random documents over [0, k) with contribution ids; separator = k. */
 function randomDocs(random: () => number, k: number, docs: number, maxLen: number) {

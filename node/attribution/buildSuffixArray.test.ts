@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createRandom } from "../../test/fixtures/syntheticCorpus.ts";
 import { buildSuffixArray } from "./buildSuffixArray.ts";
-import { createRandom } from "./syntheticCorpus.ts";
 
 function bruteSuffixArray(t: ArrayLike<number>): number[] {
   const n = t.length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createRandom } from "../../test/fixtures/syntheticCorpus.ts";
 import { detExp, detLog, detSigmoid, detSoftplus } from "./deterministicMath.ts";
-import { createRandom } from "./syntheticCorpus.ts";
 
 describe("deterministic exp/log", () => {
   it("agree with Math.exp/Math.log to a few ulp over their whole range", () => {

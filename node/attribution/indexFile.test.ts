@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { syntheticCorpus } from "../../test/fixtures/syntheticCorpus.ts";
 import { attributeSpans } from "./attributeSpans.ts";
 import { IndexFileError } from "./attributionErrors.ts";
 import { createAttributionIndex } from "./createAttributionIndex.ts";
 import { loadIndex, saveIndex } from "./indexFile.ts";
-import { syntheticCorpus } from "./syntheticCorpus.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "attribution-index-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createRandom } from "../../test/fixtures/syntheticCorpus.ts";
 import { type ContributedExample, influenceAttribution } from "./influenceAttribution.ts";
 import { PPM } from "./normaliseToPpm.ts";
-import { createRandom } from "./syntheticCorpus.ts";
 import { exampleLoss, type LabelledExample, trainLogisticRegression } from "./trainLogisticRegression.ts";
 
 /** Two gaussian-ish classes in 4 dimensions plus a bias feature; some contributions have flipped labels. */

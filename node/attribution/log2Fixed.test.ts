@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createRandom } from "../../test/fixtures/syntheticCorpus.ts";
 import { log2Fixed } from "./log2Fixed.ts";
-import { createRandom } from "./syntheticCorpus.ts";
 
 describe("log2Fixed", () => {
   it("is exact at powers of two and at most ~1 unit (2^-16) below log2 elsewhere, and monotone", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createRandom } from "../../test/fixtures/syntheticCorpus.ts";
 import { normaliseToPpm, PPM } from "./normaliseToPpm.ts";
-import { createRandom } from "./syntheticCorpus.ts";
 
 describe("normaliseToPpm", () => {
   it("always sums to exactly 1,000,000 and is ordered by id, on 500 random score sets", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createRandom } from "../../test/fixtures/syntheticCorpus.ts";
 import { buildSuffixArray } from "./buildSuffixArray.ts";
 import { firstTokenRows, longestPrefixMatch, suffixRange } from "./suffixSearch.ts";
-import { createRandom } from "./syntheticCorpus.ts";
 
 function bruteLongest(text: Uint32Array, p: Uint32Array, start: number, end: number): number {
   let best = 0;

@@ -2,9 +2,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestCommon } from "../../config/common/createCommon.ts";
+import { launchAnvil } from "../../config/services/launchAnvil.ts";
 import { startTestChain, type TestChain } from "../../test/harness/anvil.ts";
 import { waitFor } from "../../test/harness/waitFor.ts";
-import { launchAnvil } from "../services/launchAnvil.ts";
 import { createChainFollower } from "./createChainFollower.ts";
 
 const cleanup: (() => Promise<unknown>)[] = [];

@@ -2,12 +2,13 @@ import { join } from "node:path";
 import { createPublicClient, http, type LocalAccount, type PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { type Config, requireConfig } from "../../config/loadConfig.ts";
+import { readTestHooks } from "../../config/testHooks.ts";
+import { defineL2Chain } from "../../contracts/chain/defineL2Chain.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import type { IndexerViews } from "../../indexer/indexerViews.ts";
 import { createP2PNode, type P2PNode, type P2POptions } from "../../p2p/index.ts";
 import { createTiktokenTokenizer } from "../attribution/index.ts";
 import { createChainFollower } from "../chain/createChainFollower.ts";
-import { defineL2Chain } from "../chain/defineL2Chain.ts";
 import { createNodeHttpServer, type NodeHttpServer } from "../http/createNodeHttpServer.ts";
 import { p2pKeyPath } from "../keys/operatorKeyPaths.ts";
 import { createIndexerCommitmentSource } from "../p2p/createIndexerCommitmentSource.ts";
@@ -22,7 +23,6 @@ import { createIndexerSubjectSource } from "../worker/subjects/createIndexerSubj
 import { createTxSubmitter, type TxFailing } from "../worker/tx/createTxSubmitter.ts";
 import { createViewsDb } from "./createViewsDb.ts";
 import { requireContracts } from "./requireContracts.ts";
-import { testCrashHook } from "./testCrashHook.ts";
 
 export type CreateNodeParameters = {
   /** The operator key; without it the node runs follower, p2p and HTTP but no worker. */
@@ -124,7 +124,7 @@ export async function createNode(
       const db = createWorkerDb({ databaseUrl, schema: config.database.workerSchema, logger: common.logger });
       common.shutdown.add("worker db", () => db.destroy());
       await migrateWorkerDb(db, config.database.workerSchema);
-      const crash = testCrashHook();
+      const crash = readTestHooks().crashAt;
       const submitter = createTxSubmitter(common, {
         db,
         publicClient,

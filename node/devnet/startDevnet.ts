@@ -7,17 +7,17 @@ import { type Common, createCommon } from "../../config/common/createCommon.ts";
 import type { Logger } from "../../config/common/createLogger.ts";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
 import { loadConfig } from "../../config/loadConfig.ts";
+import { preferPort } from "../../config/services/allocatePort.ts";
+import { type AnvilProcess, launchAnvil } from "../../config/services/launchAnvil.ts";
+import { launchPostgres, type PostgresProcess } from "../../config/services/launchPostgres.ts";
+import { defineL2Chain } from "../../contracts/chain/defineL2Chain.ts";
 import { type DeployedAddresses, deployContracts } from "../../contracts/deploy/deployContracts.ts";
+import { DEVNET_FUNDED_ACCOUNTS, DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { type IndexerProcess, startIndexer } from "../../indexer/startIndexer.ts";
-import { defineL2Chain } from "../chain/defineL2Chain.ts";
 import { createNode, type OlNode } from "../daemon/createNode.ts";
-import { preferPort } from "../services/allocatePort.ts";
-import { type AnvilProcess, launchAnvil } from "../services/launchAnvil.ts";
-import { launchPostgres, type PostgresProcess } from "../services/launchPostgres.ts";
 import { createEpochCloser } from "./createEpochCloser.ts";
 import { createTrafficGenerator } from "./createTrafficGenerator.ts";
-import { DEVNET_FUNDED_ACCOUNTS, DEVNET_KEYS } from "./devnetKeys.ts";
 import { type Leftovers, reapLeftovers } from "./reapLeftovers.ts";
 
 export type StartDevnetParameters = {

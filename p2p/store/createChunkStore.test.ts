@@ -71,7 +71,7 @@ describe("chunk store", () => {
     const path = join(dir, "crash");
     const child = spawn(
       process.execPath,
-      [join(import.meta.dirname, "fixtures", "writeUntilKilled.ts"), path],
+      [join(import.meta.dirname, "..", "..", "test", "fixtures", "writeUntilKilled.ts"), path],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },

@@ -4,6 +4,7 @@ import type { Stream } from "@libp2p/interface";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestCommon } from "../../config/common/createCommon.ts";
 import { hashChunk } from "../../contracts/merkle/chunkTree.ts";
+import { createTestNetwork, type TestNetwork } from "../../test/harness/startTestNodes.ts";
 import { chunkContribution } from "../chunks/chunkContribution.ts";
 import { encodeChunkMessage } from "../chunks/chunkMessage.ts";
 import { createMemoryCommitmentSource } from "../commitments/createMemoryCommitmentSource.ts";
@@ -11,7 +12,6 @@ import { chunkScoreThresholds, createChunkScoreParams } from "../gossip/scorePar
 import { createP2PHost, type P2PHost } from "../host/createP2PHost.ts";
 import { createPeerBans } from "../host/createPeerBans.ts";
 import { loadPeerKey } from "../host/loadPeerKey.ts";
-import { createTestNetwork, type TestNetwork } from "../testing/startTestNodes.ts";
 import { readFrames, writeFrame } from "./streamFrames.ts";
 import { decodeFetchRequest, FETCH_PROTOCOL, FetchStatus } from "./syncProtocol.ts";
 

@@ -9,7 +9,7 @@ import {
 } from "../../node/attribution/createAttributionIndex.ts";
 import { saveIndex } from "../../node/attribution/indexFile.ts";
 import { buildIndexShard } from "../../node/attribution/indexShard.ts";
-import { createRandom, createZipfSampler, syntheticCorpus } from "../../node/attribution/syntheticCorpus.ts";
+import { createRandom, createZipfSampler, syntheticCorpus } from "../fixtures/syntheticCorpus.ts";
 import { type Benchmark, figure, percentile } from "./benchmark.ts";
 
 /**

@@ -2,11 +2,7 @@ import { type Address, encodeFunctionData, type Hash, keccak256, parseEther, toH
 import { SUBJECT_KIND, VERDICT } from "../../contracts/assignment.ts";
 import { testTokenAbi, testTokenBytecode } from "../../contracts/generated/testToken.ts";
 import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
-import {
-  type ContractsFixture,
-  randomRoot,
-  startContractsFixture,
-} from "../../contracts/test/deployFixture.ts";
+import { type ContractsFixture, randomRoot, startContractsFixture } from "../harness/deployFixture.ts";
 import { type BenchFigure, type Benchmark, figure, percentile } from "./benchmark.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { launchAnvil } from "../../node/services/launchAnvil.ts";
-import { launchPostgres } from "../../node/services/launchPostgres.ts";
+import { launchAnvil } from "../../config/services/launchAnvil.ts";
+import { launchPostgres } from "../../config/services/launchPostgres.ts";
 import { type Benchmark, figure, percentile } from "./benchmark.ts";
 
 /** Time for a bare `node -e 0`: the floor any process start pays on this machine, measured now. */

@@ -11,7 +11,7 @@ import {
   type TestNode,
   waitFor,
   waitForTopicPeers,
-} from "../../p2p/testing/startTestNodes.ts";
+} from "../harness/startTestNodes.ts";
 import { type BenchFigure, type Benchmark, figure, percentile } from "./benchmark.ts";
 
 /**

@@ -7,7 +7,7 @@ import {
   validateContribution,
 } from "../../node/worker/validation/index.ts";
 import { mutateWords, syntheticTextOfBytes } from "../../node/worker/validation/syntheticText.ts";
-import { inputOf } from "../../node/worker/validation/validationFixtures.ts";
+import { inputOf } from "../fixtures/validationFixtures.ts";
 import { type Benchmark, figure, percentile } from "./benchmark.ts";
 
 const MiB = 1 << 20;

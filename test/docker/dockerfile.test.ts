@@ -162,13 +162,12 @@ describe("docker/Dockerfile", () => {
       join(REPO_DIR, "indexer/ponder.config.ts"),
       join(REPO_DIR, "indexer/ponder.schema.ts"),
       ...tsFiles(join(REPO_DIR, "indexer/src")),
-      join(DOCKER_DIR, "devnet/setupDevnet.ts"),
+      join(REPO_DIR, "node/devnet/setupComposeDevnet.ts"),
     ];
     const { files, packages } = closure(roots);
     expect(files.size).toBeGreaterThan(20);
     for (const file of files) {
       const rel = relative(REPO_DIR, file);
-      if (rel.startsWith("docker/")) continue; // mounted by compose, not baked in
       expect(copied, `${rel} is outside the folders the image copies`).toContain(rel.split("/")[0]);
       expect(dockerIgnored(rel), `${rel} is excluded by Dockerfile.dockerignore`).toBe(false);
     }

@@ -10,13 +10,13 @@ import {
   type WalletClient,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { defineL2Chain } from "../../node/chain/defineL2Chain.ts";
-import { ANVIL_KEYS } from "../../node/devnet/devnetKeys.ts";
 import {
   type AnvilProcess,
   type LaunchAnvilParameters,
   launchAnvil,
-} from "../../node/services/launchAnvil.ts";
+} from "../../config/services/launchAnvil.ts";
+import { defineL2Chain } from "../../contracts/chain/defineL2Chain.ts";
+import { ANVIL_KEYS } from "../../contracts/deploy/devnetKeys.ts";
 
 /** anvil's well-known development keys (public knowledge: never use them for anything of value). */
 export { ANVIL_KEYS };

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { launchPostgres, type PostgresProcess } from "../../node/services/launchPostgres.ts";
+import { launchPostgres, type PostgresProcess } from "../../config/services/launchPostgres.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -3,8 +3,8 @@ import { createServer } from "node:net";
 import pg from "pg";
 import { parseEther } from "viem";
 import { describe, expect, it } from "vitest";
-import { allocatePort } from "../../node/services/allocatePort.ts";
-import { launchPostgres } from "../../node/services/launchPostgres.ts";
+import { allocatePort } from "../../config/services/allocatePort.ts";
+import { launchPostgres } from "../../config/services/launchPostgres.ts";
 import { startTestChain } from "./anvil.ts";
 import { createTestDatabase } from "./postgres.ts";
 

@@ -4,7 +4,7 @@ import { waitFor } from "../harness/waitFor.ts";
 import { startWorkerStack, type WorkerStack } from "./crashOutageStack.ts";
 
 /**
- * Every durable step of a submission, in the order a task passes them (node/daemon/testCrashHook.ts): the
+ * Every durable step of a submission, in the order a task passes them (config/testHooks.ts): the
  * task row written, the check's report stored (`ready`), `submitting`, the attestation's intent simulated
  * and about to be signed, the signed transaction stored, sent, its receipt seen but not yet recorded,
  * and the task `confirmed`.

@@ -5,6 +5,7 @@ import { type Address, keccak256 } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
 import { VERDICT } from "../../contracts/assignment.ts";
+import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
 import {
   attributionLedgerAbi,
   datanetRegistryAbi,
@@ -12,7 +13,6 @@ import {
 } from "../../contracts/generated/index.ts";
 import { createTiktokenTokenizer } from "../../node/attribution/index.ts";
 import { buildAttributionClaim } from "../../node/devnet/buildAttributionClaim.ts";
-import { DEVNET_KEYS } from "../../node/devnet/devnetKeys.ts";
 import { type Devnet, startDevnet } from "../../node/devnet/startDevnet.ts";
 import { createRandom, mutateWords, syntheticText } from "../../node/worker/validation/syntheticText.ts";
 import { defaultValidationParams } from "../../node/worker/validation/validationParams.ts";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { launchPostgres, type PostgresProcess } from "../../node/services/launchPostgres.ts";
+import { launchPostgres, type PostgresProcess } from "../../config/services/launchPostgres.ts";
 import { waitFor } from "../harness/waitFor.ts";
 import { getNodeJson, startWorkerStack, type WorkerProcess, type WorkerStack } from "./crashOutageStack.ts";
 import { startTcpProxy, type TcpProxy } from "./proxyTcp.ts";

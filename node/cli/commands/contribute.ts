@@ -4,9 +4,9 @@ import { createPublicClient, createWalletClient, http, type PublicClient, parseE
 import { createCommon } from "../../../config/common/createCommon.ts";
 import { NonRetryableUserError } from "../../../config/errors/BaseError.ts";
 import { loadConfig } from "../../../config/loadConfig.ts";
+import { defineL2Chain } from "../../../contracts/chain/defineL2Chain.ts";
 import { datanetRegistryAbi } from "../../../contracts/generated/index.ts";
 import { chunkContribution, chunkTopic, createP2PNode } from "../../../p2p/index.ts";
-import { defineL2Chain } from "../../chain/defineL2Chain.ts";
 import { requireContracts } from "../../daemon/requireContracts.ts";
 import { createChainCommitmentSource } from "../../p2p/createChainCommitmentSource.ts";
 import { type Command, configOption, EXIT } from "../command.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createLogger } from "../../../config/common/createLogger.ts";
 import { firstLine } from "../../../config/errors/firstLine.ts";
 import { loadConfig } from "../../../config/loadConfig.ts";
-import { DEVNET_KEYS } from "../../devnet/devnetKeys.ts";
+import { DEVNET_KEYS } from "../../../contracts/deploy/devnetKeys.ts";
 import { devnetDir, startDevnet } from "../../devnet/startDevnet.ts";
 import { type Command, configOption, EXIT } from "../command.ts";
 

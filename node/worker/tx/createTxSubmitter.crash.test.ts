@@ -11,7 +11,7 @@ import { migrateWorkerDb } from "../db/migrateWorkerDb.ts";
 import { createTxSubmitter, type TxStep } from "./createTxSubmitter.ts";
 
 const SCHEMA = "olnode_worker";
-const CHILD = fileURLToPath(new URL("./crashSubmit.child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("../../../test/fixtures/crashSubmit.child.ts", import.meta.url));
 
 type ChildResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 

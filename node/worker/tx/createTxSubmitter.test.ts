@@ -12,11 +12,11 @@ import {
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Common, createTestCommon } from "../../../config/common/createCommon.ts";
+import { allocatePort, releasePort } from "../../../config/services/allocatePort.ts";
 import { testTokenAbi, testTokenBytecode } from "../../../contracts/generated/testToken.ts";
 import { startTestChain, type TestChain } from "../../../test/harness/anvil.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/harness/postgres.ts";
 import { waitFor } from "../../../test/harness/waitFor.ts";
-import { allocatePort, releasePort } from "../../services/allocatePort.ts";
 import { createWorkerDb, type WorkerDb } from "../db/createWorkerDb.ts";
 import { migrateWorkerDb } from "../db/migrateWorkerDb.ts";
 import { createTxSubmitter, type TxSubmitterParameters } from "./createTxSubmitter.ts";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { VERDICT } from "../../../contracts/assignment.ts";
 import { computeDataRoot } from "../../../contracts/merkle/chunkTree.ts";
+import { contextOf, inputOf } from "../../../test/fixtures/validationFixtures.ts";
 import { createNearDuplicateIndex } from "./nearDuplicateIndex.ts";
 import { reportHash } from "./reportEncoding.ts";
 import { createRandom, syntheticText } from "./syntheticText.ts";
 import { validateContribution } from "./validateContribution.ts";
-import { contextOf, inputOf } from "./validationFixtures.ts";
 import type { ContributionInput, ValidationReport } from "./validationTypes.ts";
 
 const jsonlContext = (requiredFields: string[] = ["text"]) =>

@@ -2,12 +2,12 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { keccak256 } from "viem";
 import { describe, expect, it } from "vitest";
-import { determinismRun } from "./determinismFixture.ts";
+import { determinismRun } from "../../../test/fixtures/determinismFixture.ts";
+import { contextOf, inputOf } from "../../../test/fixtures/validationFixtures.ts";
 import { canonicalJson, encodeReport, reportHash } from "./reportEncoding.ts";
 import { syntheticText } from "./syntheticText.ts";
 import { validateContribution } from "./validateContribution.ts";
 import { ValidationInputError } from "./validationErrors.ts";
-import { contextOf, inputOf } from "./validationFixtures.ts";
 
 describe("canonical report encoding", () => {
   it("sorts keys at every depth, writes bigints as decimal strings and drops undefined", () => {
@@ -35,7 +35,7 @@ describe("canonical report encoding", () => {
   });
 
   it("gives byte-identical reports in two separate node processes", () => {
-    const script = fileURLToPath(new URL("./determinismFixture.ts", import.meta.url));
+    const script = fileURLToPath(new URL("../../../test/fixtures/determinismFixture.ts", import.meta.url));
     const run = () => execFileSync(process.execPath, [script], { encoding: "utf8" }).trim().split("\n");
     const first = run();
     const second = run();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { VERDICT } from "../../../contracts/assignment.ts";
 import { computeDataRoot } from "../../../contracts/merkle/chunkTree.ts";
+import { CHUNK, contextOf, inputOf } from "../../../test/fixtures/validationFixtures.ts";
 import type { Finding, FindingCode } from "./findings.ts";
 import { createNearDuplicateIndex } from "./nearDuplicateIndex.ts";
 import { mutateWords, syntheticText } from "./syntheticText.ts";
 import { validateContribution } from "./validateContribution.ts";
-import { CHUNK, contextOf, inputOf } from "./validationFixtures.ts";
 
 const GOOD = syntheticText(1, 300);
 const codes = (findings: Finding[]): FindingCode[] => findings.map((f) => f.code);

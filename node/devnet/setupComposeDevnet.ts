@@ -4,7 +4,7 @@
  *   <out>/deployment.json      addresses + startBlock + chainId (contracts.deploymentFile)
  *   <out>/operator.json        keystore of anvil's funded account #1 (worker.keystoreFile)
  *   <out>/operator.password    its password (worker.passwordFile)
- * It runs inside the olnode image (this folder is mounted at /app/docker/devnet), so it may import the app.
+ * It runs inside the olnode image (`node node/devnet/setupComposeDevnet.ts`, compose's devnet-setup service).
  * Re-running is safe: it deploys again only when the chain no longer has the contracts (a new anvil).
  */
 import { randomBytes } from "node:crypto";
@@ -15,21 +15,22 @@ import { createPublicClient, createWalletClient, type Hex, http, type PublicClie
 import { privateKeyToAccount } from "viem/accounts";
 import { NonRetryableUserError, RetryableError } from "../../config/errors/BaseError.ts";
 import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
-import { encryptKeystore, writeSecretFile } from "../../node/keys/keystore.ts";
+import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
+import { encryptKeystore, writeSecretFile } from "../keys/keystore.ts";
 
-/** anvil's first two development keys: public knowledge, funded on every anvil, worthless anywhere else. */
-const DEPLOYER_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-const OPERATOR_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+/** The devnet's deployer and first worker: anvil development accounts, funded on every anvil, worthless elsewhere. */
+const DEPLOYER_KEY: Hex = DEVNET_KEYS.deployer;
+const OPERATOR_KEY: Hex = DEVNET_KEYS.workers[0];
 /** A throwaway key: a cheap scrypt keeps the setup fast (production keystores use 2^18). */
 const DEVNET_SCRYPT_N = 1 << 12;
 
-export type SetupDevnetParameters = {
+export type SetupComposeDevnetParameters = {
   rpcUrl: string;
   outDir: string;
   log?: (line: string) => void;
 };
 
-export type SetupDevnetReturnType = {
+export type SetupComposeDevnetReturnType = {
   deploymentFile: string;
   keystoreFile: string;
   passwordFile: string;
@@ -51,7 +52,9 @@ async function stillDeployed(client: PublicClient, file: string, chainId: number
   return true;
 }
 
-export async function setupDevnet(parameters: SetupDevnetParameters): Promise<SetupDevnetReturnType> {
+export async function setupComposeDevnet(
+  parameters: SetupComposeDevnetParameters,
+): Promise<SetupComposeDevnetReturnType> {
   const { rpcUrl, outDir } = parameters;
   const log = parameters.log ?? (() => {});
   const transport = http(rpcUrl, { retryCount: 1 });
@@ -112,11 +115,11 @@ async function main(): Promise<number> {
     strict: true,
   });
   if (!values.rpc || !values.out) {
-    process.stderr.write("usage: node docker/devnet/setupDevnet.ts --rpc <anvil url> --out <dir>\n");
+    process.stderr.write("usage: node node/devnet/setupComposeDevnet.ts --rpc <anvil url> --out <dir>\n");
     return 2;
   }
   try {
-    const result = await setupDevnet({
+    const result = await setupComposeDevnet({
       rpcUrl: values.rpc,
       outDir: values.out,
       log: (line) => process.stdout.write(`${line}\n`),

@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../config/loadConfig.ts";
-import { setupDevnet } from "../../docker/devnet/setupDevnet.ts";
+import { setupComposeDevnet } from "../../node/devnet/setupComposeDevnet.ts";
 import { decryptKeystore, readKeystoreFile } from "../../node/keys/keystore.ts";
 import { readPasswordFile } from "../../node/keys/readPassword.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
-import { DOCKER_DIR } from "./composeConfig.ts";
+import { REPO_DIR } from "./composeConfig.ts";
 
 const ANVIL_OPERATOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
-describe("docker/devnet/setupDevnet.ts (the compose devnet profile's setup) against a real anvil", () => {
+describe("node/devnet/setupComposeDevnet.ts (the compose devnet profile's setup) against a real anvil", () => {
   let chain: TestChain;
   let out: string;
 
@@ -26,7 +26,7 @@ describe("docker/devnet/setupDevnet.ts (the compose devnet profile's setup) agai
   });
 
   it("deploys the contracts and writes a deployment file the config loader reads", async () => {
-    const result = await setupDevnet({ rpcUrl: chain.rpcUrl, outDir: out });
+    const result = await setupComposeDevnet({ rpcUrl: chain.rpcUrl, outDir: out });
     expect(result.deployed).toBe(true);
     const config = loadConfig({
       env: {
@@ -64,7 +64,7 @@ describe("docker/devnet/setupDevnet.ts (the compose devnet profile's setup) agai
   it("keeps the deployment and the key when run again on the same chain", async () => {
     const before = readFileSync(join(out, "deployment.json"), "utf8");
     const keystore = readFileSync(join(out, "operator.json"), "utf8");
-    const again = await setupDevnet({ rpcUrl: chain.rpcUrl, outDir: out });
+    const again = await setupComposeDevnet({ rpcUrl: chain.rpcUrl, outDir: out });
     expect(again.deployed).toBe(false);
     expect(readFileSync(join(out, "deployment.json"), "utf8")).toBe(before);
     expect(readFileSync(join(out, "operator.json"), "utf8")).toBe(keystore);
@@ -73,7 +73,7 @@ describe("docker/devnet/setupDevnet.ts (the compose devnet profile's setup) agai
   it("deploys again when the chain lost the contracts (a new anvil)", async () => {
     const fresh = await startTestChain();
     try {
-      const result = await setupDevnet({ rpcUrl: fresh.rpcUrl, outDir: out });
+      const result = await setupComposeDevnet({ rpcUrl: fresh.rpcUrl, outDir: out });
       expect(result.deployed).toBe(true);
       const deployment = JSON.parse(readFileSync(result.deploymentFile, "utf8"));
       const code = await fresh.publicClient.getCode({ address: deployment.addresses.epochManager });
@@ -84,7 +84,7 @@ describe("docker/devnet/setupDevnet.ts (the compose devnet profile's setup) agai
   });
 
   it("as a command: usage without arguments, a clear error when the RPC is down", () => {
-    const script = join(DOCKER_DIR, "devnet/setupDevnet.ts");
+    const script = join(REPO_DIR, "node/devnet/setupComposeDevnet.ts");
     const usage = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 60_000 });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain("usage:");

@@ -11,19 +11,19 @@ import {
   BaseError as ViemBaseError,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { startTestChain, type TestChain } from "../../test/harness/anvil.ts";
 import {
   type DeployContractsReturnType,
   type DeployParams,
   deployContracts,
-} from "../deploy/deployContracts.ts";
+} from "../../contracts/deploy/deployContracts.ts";
 import {
   attributionLedgerAbi,
   datanetRegistryAbi,
   epochManagerAbi,
   modelRegistryAbi,
   pointsDistributorAbi,
-} from "../generated/index.ts";
+} from "../../contracts/generated/index.ts";
+import { startTestChain, type TestChain } from "./anvil.ts";
 
 /** Test-only: a real anvil with the protocol deployed, and typed contract handles per account. */
 export type ContractsFixture = TestChain &

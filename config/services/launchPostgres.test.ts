@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import type { BaseError } from "../../config/errors/BaseError.ts";
+import type { BaseError } from "../errors/BaseError.ts";
 import { launchPostgres } from "./launchPostgres.ts";
 
 describe("launchPostgres", () => {

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Common, createTestCommon } from "../../config/common/createCommon.ts";
-import type { CommitmentSource } from "../commitments/commitmentSource.ts";
-import { createP2PNode, type P2PNode } from "../createP2PNode.ts";
-import { chunkTopic } from "../gossip/chunkTopic.ts";
-import type { P2POptions } from "../options.ts";
+import type { CommitmentSource } from "../../p2p/commitments/commitmentSource.ts";
+import { createP2PNode, type P2PNode } from "../../p2p/createP2PNode.ts";
+import { chunkTopic } from "../../p2p/gossip/chunkTopic.ts";
+import type { P2POptions } from "../../p2p/options.ts";
 
 /**
  * Real libp2p nodes on loopback with real LevelDB stores in a temp dir, for tests and benchmarks. Timers are

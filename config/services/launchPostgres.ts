@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { RetryableError } from "../../config/errors/BaseError.ts";
+import { RetryableError } from "../errors/BaseError.ts";
 import { allocatePort, releasePort } from "./allocatePort.ts";
 import { stopChild, trackChild } from "./childProcesses.ts";
 

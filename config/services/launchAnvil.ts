@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { RetryableError } from "../../config/errors/BaseError.ts";
+import { RetryableError } from "../errors/BaseError.ts";
 import { allocatePort, releasePort } from "./allocatePort.ts";
 import { stopChild, trackChild } from "./childProcesses.ts";
 
