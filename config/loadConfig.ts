@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import type { z } from "zod/v4";
 import { ConfigError, type ConfigIssue } from "./ConfigError.ts";
 import { CONFIG_FIELDS, type ConfigField, ENV_PREFIX, FIELDS_BY_ENV, FIELDS_BY_KEY } from "./configFields.ts";
+import { maskUrlsInText } from "./maskUrl.ts";
 import { NETWORKS, type NetworkPreset } from "./networks.ts";
 import { configSchema, type ParsedConfig } from "./schema.ts";
 
@@ -101,7 +102,7 @@ function fromEnv(field: ConfigField, raw: string, source: string, issues: Config
       issues.push({
         field: field.key,
         source,
-        problem: `expected true or false, got ${JSON.stringify(raw)}`,
+        problem: `expected true or false, got ${shown(field, raw)}`,
       });
       return undefined;
     case "integer":
@@ -112,7 +113,7 @@ function fromEnv(field: ConfigField, raw: string, source: string, issues: Config
         issues.push({
           field: field.key,
           source,
-          problem: `expected ${what}, got ${JSON.stringify(raw)}${example(field)}`,
+          problem: `expected ${what}, got ${shown(field, raw)}${example(field)}`,
         });
         return undefined;
       }
@@ -130,8 +131,15 @@ function fromEnv(field: ConfigField, raw: string, source: string, issues: Config
   }
 }
 
+/** A value as an error may echo it: a secret field's value is never shown, URLs lose their credentials. */
+function shown(field: ConfigField | undefined, value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (field?.meta.secret && !/url$/i.test(field.key)) return "a value (hidden: the field is secret)";
+  return maskUrlsInText(JSON.stringify(value) ?? String(value));
+}
+
 function describeIssue(issue: z.core.$ZodIssue, field: ConfigField | undefined, value: unknown): string {
-  const got = value === undefined ? "nothing" : JSON.stringify(value);
+  const got = shown(field, value);
   switch (issue.code) {
     case "unrecognized_keys":
       return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; remove ${issue.keys.length > 1 ? "them" : "it"} or check the spelling (docs/configuration.md lists every field)`;
@@ -166,7 +174,7 @@ function readJsonFile(path: string, what: string, field: string): unknown {
       {
         field,
         source: `file ${path}`,
-        problem: `the ${what} is not valid JSON: ${(error as Error).message}`,
+        problem: `the ${what} is not valid JSON: ${maskUrlsInText((error as Error).message)}`,
       },
     ]);
   }

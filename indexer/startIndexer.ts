@@ -5,6 +5,7 @@ import { ConfigError } from "../config/ConfigError.ts";
 import { FIELDS_BY_KEY } from "../config/configFields.ts";
 import { RetryableError } from "../config/errors/BaseError.ts";
 import { loadConfig } from "../config/loadConfig.ts";
+import { maskUrlsInText } from "../config/maskUrl.ts";
 import { allocatePort, releasePort } from "../config/services/allocatePort.ts";
 import { stopChild, trackChild } from "../config/services/childProcesses.ts";
 
@@ -22,7 +23,7 @@ export type StartIndexerParameters = {
   schema?: string;
   /** Stable schema of views for readers; defaults to `database.viewsSchema`. `null` for none. */
   viewsSchema?: string | null;
-  /** Each log line of the child (Ponder logs JSON lines). */
+  /** Each log line of the child (Ponder logs JSON lines), URLs masked. */
   onLog?: (line: string) => void;
   /** How long to wait for /ready (historical backfill done), ms. Default 120 s. */
   readyTimeoutMs?: number;
@@ -104,7 +105,8 @@ export async function startIndexer(parameters: StartIndexerParameters = {}): Pro
     const text = partial + data.toString();
     const lines = text.split("\n");
     partial = lines.pop() ?? "";
-    for (const line of lines) {
+    // Ponder's lines carry RPC and database URLs (in errors, its start-up banner): masked before anyone sees them.
+    for (const line of lines.map(maskUrlsInText)) {
       tail = `${tail}${line}\n`.slice(-4000);
       if (line) parameters.onLog?.(line);
     }

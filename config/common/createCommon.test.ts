@@ -25,6 +25,27 @@ describe("logger", () => {
     expect(line.deep.a.secret).toBe("[redacted]");
     expect(lines.join("\n")).not.toMatch(/deadbeef|pw1/);
   });
+
+  it("masks credentials of every URL it writes, in fields, messages and errors", async () => {
+    const out = new PassThrough();
+    const lines: string[] = [];
+    out.on("data", (d) => lines.push(...d.toString().trim().split("\n")));
+    const logger = createLogger({ format: "json", destination: out });
+    const key = "9aa3d95b3bc440fa88ea12eaa4456161";
+    logger.warn({
+      msg: `RPC https://mainnet.infura.io/v3/${key} unreachable`,
+      url: "postgres://olnode:hunter2@db:5432/olnode",
+      nested: { urls: [`wss://u:hunter2@rpc.example.com/ws`] },
+      error: new Error(`HTTP request failed.\nURL: https://mainnet.infura.io/v3/${key}`),
+    });
+    await new Promise((r) => setImmediate(r));
+    const text = lines.join("\n");
+    expect(text).not.toMatch(new RegExp(`hunter2|${key}`));
+    const line = JSON.parse(lines[0]!);
+    expect(line.url).toBe("postgres://olnode:***@db:5432/olnode");
+    expect(line.msg).toBe("RPC https://mainnet.infura.io/v3/*** unreachable");
+    expect(line.error.message).toContain("URL: https://mainnet.infura.io/v3/***");
+  });
 });
 
 describe("metrics", () => {

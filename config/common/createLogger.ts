@@ -1,4 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from "pino";
+import { maskUrlsInText } from "../maskUrl.ts";
 
 export type { Logger };
 
@@ -29,6 +30,18 @@ export const REDACTED_KEYS = [
   "databaseUrl",
 ];
 
+/** Every string in a log line with its URLs masked (an RPC URL in an error, a database URL in a field). */
+function maskDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return maskUrlsInText(value);
+  if (depth > 4 || typeof value !== "object" || value === null || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+  return out;
+}
+
+const maskedError = (error: Error) => maskDeep(pino.stdSerializers.err(error));
+
 export function createLogger(parameters: CreateLoggerParameters = {}): Logger {
   const format = parameters.format ?? "auto";
   const pretty =
@@ -41,8 +54,9 @@ export function createLogger(parameters: CreateLoggerParameters = {}): Logger {
       paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
       censor: "[redacted]",
     },
-    // Errors: keep the typed fields (shortMessage, hint) next to the stack.
-    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    // Errors: keep the typed fields (shortMessage, hint) next to the stack; URLs in them masked.
+    serializers: { err: maskedError, error: maskedError },
+    formatters: { log: (object) => maskDeep(object) as Record<string, unknown> },
   };
   if (pretty) {
     return pino({

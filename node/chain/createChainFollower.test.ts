@@ -1,7 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestCommon } from "../../config/common/createCommon.ts";
+import { createCommon, createTestCommon } from "../../config/common/createCommon.ts";
+import { allocatePort } from "../../config/services/allocatePort.ts";
 import { launchAnvil } from "../../config/services/launchAnvil.ts";
 import { startTestChain, type TestChain } from "../../test/harness/anvil.ts";
 import { waitFor } from "../../test/harness/waitFor.ts";
@@ -66,6 +68,43 @@ describe("chain follower (real anvil)", () => {
     cleanup.push(() => second.stop());
     await waitFor("reconnected", () => follower.status().connected);
     expect(follower.status().consecutiveErrors).toBe(0);
+  });
+
+  it("never logs or reports the RPC's credentials or API key when it is down or on the wrong chain", async () => {
+    const key = "9aa3d95b3bc440fa88ea12eaa4456161";
+    const out = new PassThrough();
+    let logged = "";
+    out.on("data", (d) => {
+      logged += d.toString();
+    });
+    const down = `http://user:pa55word@127.0.0.1:${await allocatePort()}/v3/${key}`;
+    const common = createCommon({ format: "json", destination: out, defaultMetrics: false });
+    const follower = createChainFollower(common, {
+      l2RpcUrl: down,
+      chainId: 31337,
+      pollingIntervalMs: 50,
+      stallAfterMs: 1000,
+    });
+    cleanup.push(() => common.shutdown.kill());
+    await waitFor(
+      "an RPC error",
+      () => follower.status().consecutiveErrors > 0 && logged.includes("unreachable"),
+    );
+    expect(logged).toContain("127.0.0.1");
+    expect(logged + JSON.stringify(follower.status())).not.toMatch(new RegExp(`pa55word|${key}`));
+
+    const c = await chain();
+    const wrongCommon = createTestCommon();
+    cleanup.push(() => wrongCommon.shutdown.kill());
+    const wrong = createChainFollower(wrongCommon, {
+      l2RpcUrl: c.rpcUrl.replace("://", "://user:pa55word@"),
+      chainId: 161201,
+      pollingIntervalMs: 50,
+      stallAfterMs: 1000,
+    });
+    const error = await wrong.ready().catch((e: Error) => e);
+    expect(String(error)).toContain("user:***@127.0.0.1");
+    expect(String(error)).not.toContain("pa55word");
   });
 
   it("refuses an RPC on the wrong chain with a clear error", async () => {

@@ -2,6 +2,7 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
 import { firstLine } from "../../config/errors/firstLine.ts";
+import { maskUrl, maskUrlsInText } from "../../config/maskUrl.ts";
 
 export type BlockRef = { number: bigint; hash: `0x${string}`; timestamp: bigint };
 
@@ -120,7 +121,7 @@ export function createChainFollower(common: Common, options: ChainFollowerOption
       if (id !== options.chainId) {
         state.wrongChain = true;
         const error = new NonRetryableUserError(
-          `The L2 RPC ${options.l2RpcUrl} is on chain ${id}, but this node is configured for chain ${options.chainId}.`,
+          `The L2 RPC ${maskUrl(options.l2RpcUrl)} is on chain ${id}, but this node is configured for chain ${options.chainId}.`,
           { hint: "Point chain.l2RpcUrl at the right op-geth, or fix `network` / chain.chainId." },
         );
         rejectReady(error);
@@ -138,7 +139,7 @@ export function createChainFollower(common: Common, options: ChainFollowerOption
       } catch (error) {
         // op-node down: keep following op-geth, report the rollup side as an error.
         m.errors.inc({ rpc: "rollup" });
-        state.lastError = `rollup RPC: ${(error as Error).message}`;
+        state.lastError = `rollup RPC: ${maskUrlsInText(firstLine(error))}`;
       }
     } else {
       const [safe, finalized] = await Promise.all([
@@ -193,9 +194,13 @@ export function createChainFollower(common: Common, options: ChainFollowerOption
           return;
         }
         state.consecutiveErrors++;
-        state.lastError = firstLine(error);
+        state.lastError = maskUrlsInText(firstLine(error));
         if (state.connected || state.consecutiveErrors === 1) {
-          logger.warn({ msg: "L2 RPC unreachable, retrying", url: options.l2RpcUrl, error: state.lastError });
+          logger.warn({
+            msg: "L2 RPC unreachable, retrying",
+            url: maskUrl(options.l2RpcUrl),
+            error: state.lastError,
+          });
         }
         state.connected = false;
         m.connected.set(0);

@@ -41,6 +41,25 @@ describe("olnode CLI (as a process)", () => {
     expect(r.stdout).not.toContain("topsecret");
   });
 
+  it("config check never prints a password or an RPC key, valid or not (issue 19)", () => {
+    const cases: [Record<string, string>, number][] = [
+      [{ DATABASE_URL: "postgres://u:pa#ss@h/db" }, 3],
+      [{ DATABASE_URL: "postgres://u:pa55word@h:99999/db" }, 3],
+      [{ DATABASE_URL: "mysql://u:pa55word@h/db" }, 3],
+      [{ OLNODE__CHAIN__L2_RPC_URL: "https://user:pa55word@rpc.example.com" }, 0],
+      [{ OLNODE__CHAIN__L2_RPC_URL: "https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161" }, 0],
+      [{ OLNODE__CHAIN__L2_RPC_URL: "ftp://rpc.example.com/v3/9aa3d95b3bc440fa88ea12eaa4456161" }, 3],
+      [{ OLNODE__CHAIN__ROLLUP_RPC_URL: "https://rpc.example.com/?apikey=pa55word" }, 0],
+    ];
+    for (const [env, code] of cases) {
+      const r = olnode(["config", "check"], env);
+      expect(r.code, JSON.stringify(env)).toBe(code);
+      const printed = r.stdout + r.stderr;
+      expect(printed).not.toMatch(/pa#ss|pa55word|9aa3d95b3bc440fa88ea12eaa4456161/);
+      expect(printed).toMatch(/@h[:/]|rpc\.example\.com|infura\.io/);
+    }
+  });
+
   it("config check exits 3 with a one-line error naming field and source", () => {
     const r = olnode(["config", "check"], { OLNODE__HTTP__PORT: "99999" });
     expect(r.code).toBe(3);
