@@ -10,6 +10,7 @@ import { createP2PNode, type P2PNode, type P2POptions } from "../../p2p/index.ts
 import { createTiktokenTokenizer } from "../attribution/index.ts";
 import { createChainFollower } from "../chain/createChainFollower.ts";
 import { createNodeHttpServer, type NodeHttpServer } from "../http/createNodeHttpServer.ts";
+import { createReportsRoute } from "../http/createReportsRoute.ts";
 import { p2pKeyPath } from "../keys/operatorKeyPaths.ts";
 import { createIndexerCommitmentSource } from "../p2p/createIndexerCommitmentSource.ts";
 import { createCallSender } from "../worker/createCallSender.ts";
@@ -233,24 +234,7 @@ export async function createNode(
             : { ok: false, reason: "no p2p peers connected" },
     },
     status: () => status(),
-    routes: {
-      "/reports/": async (path) => {
-        const m = /^\/reports\/(\d{1,20})\/([01])\/(\d{1,78})$/.exec(path);
-        if (!m || !worker) return undefined;
-        const task = await worker.report({
-          epoch: BigInt(m[1]!),
-          kind: Number(m[2]) as 0 | 1,
-          subjectId: BigInt(m[3]!),
-        });
-        if (!task?.report) return undefined;
-        return {
-          status: 200,
-          body: task.report,
-          contentType: "application/json",
-          headers: { "x-report-hash": task.reportHash ?? "", "cache-control": "public, max-age=60" },
-        };
-      },
-    },
+    routes: worker ? { "/reports/": createReportsRoute((key) => worker.report(key)) } : {},
   });
 
   async function status() {

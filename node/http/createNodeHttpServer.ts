@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Common } from "../../config/common/createCommon.ts";
+import { checkHost } from "../../config/http/checkHost.ts";
 
 /** A readiness check: `ok` false keeps /ready at 503, with `reason` in the body for the operator. */
 export type ReadinessCheck = () =>
@@ -14,7 +15,10 @@ export type NodeHttpServerOptions = {
   readiness: Record<string, ReadinessCheck>;
   /** The /status document: heads, lag, peers, epoch, points. */
   status: () => unknown | Promise<unknown>;
-  /** Extra read-only routes by path prefix (e.g. `/reports/`); a handler returning undefined means 404. */
+  /**
+   * Extra read-only routes by path prefix (e.g. `/reports/`); a handler returning undefined means 404, one
+   * that throws an HttpClientError answers its 4xx.
+   */
   routes?: Record<string, (path: string) => Promise<HttpReply | undefined>>;
 };
 
@@ -26,6 +30,25 @@ export type HttpReply = {
 };
 
 export type NodeHttpServer = { url: string; port: number; close(): Promise<void> };
+
+/** The caller's mistake (a malformed path, a number out of range): answered with its status, not a 500. */
+export class HttpClientError extends Error {
+  override name = "HttpClientError";
+  readonly status: 400 | 403 | 404;
+  constructor(status: 400 | 403 | 404, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The path of a request target, or undefined when the target is not one (`http://[`, `//[x]`). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? "/", "http://x").pathname;
+  } catch {
+    return undefined;
+  }
+}
 
 function json(res: ServerResponse, code: number, body: unknown) {
   res.writeHead(code, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
@@ -48,7 +71,16 @@ export async function createNodeHttpServer(
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const path = pathOf(req.url);
+    if (path === undefined) {
+      json(res, 400, { error: `Malformed request target ${JSON.stringify(req.url?.slice(0, 200))}.` });
+      return "400";
+    }
+    const hostProblem = checkHost(options.host, req.headers.host);
+    if (hostProblem) {
+      json(res, 403, { error: hostProblem });
+      return "403";
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return "405";
@@ -101,14 +133,26 @@ export async function createNodeHttpServer(
 
   // Metric labels from a fixed set: raw paths would let any client grow the registry without bound.
   const fixed = new Set(["/health", "/ready", "/status", "/metrics"]);
-  const routeLabel = (path: string) =>
-    fixed.has(path) ? path : (Object.keys(options.routes ?? {}).find((p) => path.startsWith(p)) ?? "other");
+  const routeLabel = (path: string | undefined) =>
+    path === undefined
+      ? "other"
+      : fixed.has(path)
+        ? path
+        : (Object.keys(options.routes ?? {}).find((p) => path.startsWith(p)) ?? "other");
 
   const server = createServer((req, res) => {
+    const route = routeLabel(pathOf(req.url));
     handle(req, res)
-      .then((code) => requests.inc({ route: routeLabel(new URL(req.url ?? "/", "http://x").pathname), code }))
+      .then((code) => requests.inc({ route, code }))
       .catch((error) => {
+        if (error instanceof HttpClientError) {
+          if (!res.headersSent) json(res, error.status, { error: error.message });
+          else res.end();
+          requests.inc({ route, code: String(error.status) });
+          return;
+        }
         logger.error({ msg: "HTTP handler failed", error, url: req.url });
+        requests.inc({ route, code: "500" });
         if (!res.headersSent) json(res, 500, { error: "internal error" });
         else res.end();
       });
