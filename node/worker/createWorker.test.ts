@@ -129,3 +129,82 @@ describe("createWorker: tasks of a past epoch", () => {
     expect(rows[1]!.error).toContain("Key reused");
   });
 });
+
+describe("createWorker: a pass that outlives its epoch", () => {
+  it("stops at the boundary instead of checking and attesting for an epoch that is over", async () => {
+    // 100-block epochs from genesis 0; the chain is in epoch 1 when the pass begins and in epoch 2 once the
+    // first check is done (a busy machine: one check takes longer than what was left of the epoch).
+    let head = 190n;
+    const answers: Record<string, unknown> = {
+      genesisBlock: 0n,
+      epochLength: 100n,
+      getWorker: { registered: true, peerId: "p", lastHeartbeatWindow: 0n },
+      isActive: true,
+      getEpoch: { started: true },
+      // n <= k: every worker is assigned every subject.
+      assignmentOf: [`0x${"00".repeat(32)}`, 3n, 2n ** 256n - 1n, 2n],
+      params: { heartbeatWindowBlocks: 0 },
+    };
+    const publicClient = {
+      getBlockNumber: async () => head,
+      readContract: async ({ functionName }: { functionName: string }) => answers[functionName],
+    } as unknown as PublicClient;
+    const subjects = Array.from({ length: 6 }, (_, i) => ({
+      kind: 0 as const,
+      id: BigInt(i + 1),
+      datanetId: 1n,
+      contributor: ACCOUNT,
+      dataRoot: TX,
+      byteSize: 1n,
+      chunkCount: 1,
+      license: "CC-BY-4.0",
+      status: "pending" as const,
+    }));
+    const source = {
+      openSubjects: async () => subjects,
+      subject: async (_kind: 0 | 1, id: bigint) => subjects.find((s) => s.id === id),
+      points: async () => [],
+    } as unknown as SubjectSource;
+    const checked: string[] = [];
+    const rows: Task[] = [];
+    const w = createWorker(
+      createTestCommon(),
+      {
+        account: ACCOUNT,
+        epochManager: "0x00000000000000000000000000000000000000ee",
+        publicClient,
+        subjects: source,
+        tasks: memoryTasks(rows),
+        sender: {
+          send: async ({ key }) =>
+            key.startsWith("attest:1:")
+              ? { status: "failed", error: "too late", errorName: "WrongEpoch" }
+              : { status: "confirmed", txHash: TX },
+        },
+        checkContribution: async (subject, ctx) => {
+          checked.push(`${ctx.epoch}:${subject.id}`);
+          head = 205n;
+          return {
+            kind: "done",
+            verdict: 1,
+            score: 1,
+            report: new Uint8Array(),
+            reportHash: TX,
+            summary: "valid",
+          };
+        },
+        checkInference: async () => ({ kind: "wait", reason: "unused" }),
+        healthy: () => true,
+      },
+      { ...defaultWorkerOptions, concurrency: 1, stake: 1n, peerId: "p" },
+    );
+
+    await w.tick();
+    expect(checked).toEqual(["1:1"]);
+    // The next pass is in epoch 2 from its start: every subject checked and attested there.
+    await w.tick();
+    expect(checked.slice(1)).toEqual(["2:1", "2:2", "2:3", "2:4", "2:5", "2:6"]);
+    expect(rows.filter((t) => t.epoch === 2n).every((t) => t.status === "confirmed")).toBe(true);
+    expect(rows.filter((t) => t.epoch === 1n).map((t) => t.status)).toEqual(Array(6).fill("expired"));
+  });
+});

@@ -238,10 +238,17 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     subject: k.subjectId.toString(),
   });
 
-  async function runPool<T>(items: T[], fn: (item: T) => Promise<void>) {
+  /** `proceed` is asked before each further item: false ends the pool (items not begun are left as they are). */
+  async function runPool<T>(items: T[], fn: (item: T) => Promise<void>, proceed?: () => Promise<boolean>) {
     let next = 0;
+    let ended = false;
     const lanes = Array.from({ length: Math.min(options.concurrency, items.length) }, async () => {
-      while (next < items.length && !stopped && !common.shutdown.signal.aborted) {
+      while (next < items.length && !ended && !stopped && !common.shutdown.signal.aborted) {
+        if (proceed && next > 0 && !(await proceed())) {
+          ended = true;
+          break;
+        }
+        if (next >= items.length) break;
         const item = items[next++]!;
         try {
           await fn(item);
@@ -276,6 +283,11 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     } else {
       log.debug({ msg: "Heartbeat not sent", epoch: epoch.toString(), error: outcome.error });
     }
+  }
+
+  async function currentEpoch(): Promise<bigint> {
+    const head = await deps.publicClient.getBlockNumber({ cacheTime: 0 });
+    return head < constants!.genesis ? -1n : (head - constants!.genesis) / constants!.length;
   }
 
   async function tickOnce() {
@@ -346,8 +358,23 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
         "submitting",
         "submitted",
       ]);
-      await runPool(todo, (t) => processTask(t, pastDeadline));
-      await heartbeat(head, epoch);
+      // A pass belongs to the epoch it began in: once the chain has moved on, whatever is left of it could only
+      // be refused (WrongEpoch). A pass longer than the time left in its epoch (a busy machine, many subjects)
+      // therefore stops at the boundary, so that the next one begins early in the new epoch; run to the end, it
+      // would keep the worker a whole epoch behind, checking and attesting for epochs already over, for good.
+      let onEpoch = true;
+      await runPool(
+        todo,
+        (t) => processTask(t, pastDeadline),
+        // An RPC hiccup here is no reason to stop: the pass goes on, as it would have without this check.
+        async () => (onEpoch &&= (await currentEpoch().catch(() => epoch)) === epoch),
+      );
+      if (onEpoch) await heartbeat(head, epoch);
+      else
+        log.info({
+          msg: "Epoch ended during the pass; its unfinished tasks expire",
+          epoch: epoch.toString(),
+        });
     }
     state.tasks = await deps.tasks.counts(epoch);
     try {
