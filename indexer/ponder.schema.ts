@@ -29,6 +29,10 @@ export const datanet = onchainTable(
     name: t.text().notNull(),
     metadataURI: t.text().notNull(),
     format: t.text().notNull(),
+    /** The exact bytes of name, metadataURI and format (the text columns are display text: see README). */
+    nameHex: t.hex().notNull(),
+    metadataURIHex: t.hex().notNull(),
+    formatHex: t.hex().notNull(),
     maxChunkBytes: t.integer().notNull(),
     maxBytesPerDay: t.bigint().notNull(),
     // uint32 on-chain: beyond Postgres integer (int4) range, hence numeric.
@@ -60,6 +64,8 @@ export const contribution = onchainTable(
     chunkCount: t.bigint().notNull(),
     license: t.text().notNull(),
     metadataURI: t.text().notNull(),
+    licenseHex: t.hex().notNull(),
+    metadataURIHex: t.hex().notNull(),
     day: t.bigint().notNull(),
     status: t.text().$type<ContributionStatus>().notNull(),
     finalizedByOwner: t.boolean(),
@@ -106,6 +112,7 @@ export const model = onchainTable(
     adapterHash: t.hex().notNull(),
     datanetIds: t.bigint().array().notNull(),
     metadataURI: t.text().notNull(),
+    metadataURIHex: t.hex().notNull(),
     inferenceCount: t.integer().notNull(),
     totalFees: t.bigint().notNull(),
     developerAmount: t.bigint().notNull(),
@@ -218,6 +225,7 @@ export const rewardClaim = onchainTable(
 export const worker = onchainTable("worker", (t) => ({
   address: t.hex().primaryKey(),
   peerId: t.text().notNull(),
+  peerIdHex: t.hex().notNull(),
   stake: t.bigint().notNull(),
   activeFromEpoch: t.bigint().notNull(),
   /** Last epoch it is active in, once it asked to exit. */
@@ -304,15 +312,20 @@ export const pointsChange = onchainTable(
   (t) => ({ workerEpochIdx: index().on(t.worker, t.epoch) }),
 );
 
+/**
+ * An epoch, from its EpochStarted event. An epoch nobody started (no transaction touched EpochManager during it)
+ * may still be closed by the points poster: its row then has `started: false` and no seed or assignment values.
+ */
 export const epoch = onchainTable("epoch", (t) => ({
   id: t.bigint().primaryKey(),
-  seed: t.hex().notNull(),
-  activeWorkers: t.bigint().notNull(),
-  validatorsPerSubject: t.bigint().notNull(),
-  threshold: t.bigint().notNull(),
-  quorum: t.bigint().notNull(),
-  startBlock: t.bigint().notNull(),
-  seededAtBlock: t.bigint().notNull(),
+  started: t.boolean().notNull(),
+  seed: t.hex(),
+  activeWorkers: t.bigint(),
+  validatorsPerSubject: t.bigint(),
+  threshold: t.bigint(),
+  quorum: t.bigint(),
+  startBlock: t.bigint(),
+  seededAtBlock: t.bigint(),
   attestationCount: t.integer().notNull(),
   finalizedCount: t.integer().notNull(),
   heartbeatCount: t.integer().notNull(),

@@ -1,7 +1,13 @@
 import { ponder } from "ponder:registry";
 import { contribution, contributionStatusChange, datanet } from "ponder:schema";
+import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
 import type { ContributionStatus } from "../ponder.schema.ts";
 import { bumpAccount, bumpProtocol, lower, noteDeposit } from "./context.ts";
+import { displayText, rawStringsOf } from "./exactText.ts";
+
+const datanetCreatedStrings = rawStringsOf(datanetRegistryAbi, "DatanetCreated");
+const datanetMetadataStrings = rawStringsOf(datanetRegistryAbi, "DatanetMetadataUpdated");
+const contributionStrings = rawStringsOf(datanetRegistryAbi, "ContributionSubmitted");
 
 /** IDatanetRegistry.ContributionStatus: None, Pending, Accepted, Rejected. */
 const STATUS: readonly ContributionStatus[] = ["pending", "pending", "accepted", "rejected"];
@@ -10,12 +16,16 @@ const statusOf = (n: number): ContributionStatus => STATUS[n] ?? "pending";
 ponder.on("DatanetRegistry:DatanetCreated", async ({ event, context }) => {
   await noteDeposit(event, context, "DatanetRegistry:DatanetCreated");
   const a = event.args;
+  const raw = datanetCreatedStrings(event.log.data);
   await context.db.insert(datanet).values({
     id: a.datanetId,
     owner: lower(a.owner),
-    name: a.name,
-    metadataURI: a.metadataURI,
-    format: a.format,
+    name: displayText(a.name),
+    metadataURI: displayText(a.metadataURI),
+    format: displayText(a.format),
+    nameHex: raw.name!,
+    metadataURIHex: raw.metadataURI!,
+    formatHex: raw.format!,
     maxChunkBytes: Number(a.maxChunkBytes),
     maxBytesPerDay: a.maxBytesPerDay,
     maxContributionsPerDay: BigInt(a.maxContributionsPerDay),
@@ -43,7 +53,10 @@ ponder.on("DatanetRegistry:DatanetLimitsUpdated", async ({ event, context }) => 
 
 ponder.on("DatanetRegistry:DatanetMetadataUpdated", async ({ event, context }) => {
   await noteDeposit(event, context, "DatanetRegistry:DatanetMetadataUpdated");
-  await context.db.update(datanet, { id: event.args.datanetId }).set({ metadataURI: event.args.metadataURI });
+  await context.db.update(datanet, { id: event.args.datanetId }).set({
+    metadataURI: displayText(event.args.metadataURI),
+    metadataURIHex: datanetMetadataStrings(event.log.data).metadataURI!,
+  });
 });
 
 ponder.on("DatanetRegistry:DatanetOwnershipTransferred", async ({ event, context }) => {
@@ -54,6 +67,7 @@ ponder.on("DatanetRegistry:DatanetOwnershipTransferred", async ({ event, context
 ponder.on("DatanetRegistry:ContributionSubmitted", async ({ event, context }) => {
   await noteDeposit(event, context, "DatanetRegistry:ContributionSubmitted");
   const a = event.args;
+  const raw = contributionStrings(event.log.data);
   await context.db.insert(contribution).values({
     id: a.contributionId,
     datanetId: a.datanetId,
@@ -61,8 +75,10 @@ ponder.on("DatanetRegistry:ContributionSubmitted", async ({ event, context }) =>
     dataRoot: a.dataRoot,
     byteSize: a.byteSize,
     chunkCount: BigInt(a.chunkCount),
-    license: a.license,
-    metadataURI: a.metadataURI,
+    license: displayText(a.license),
+    metadataURI: displayText(a.metadataURI),
+    licenseHex: raw.license!,
+    metadataURIHex: raw.metadataURI!,
     day: a.day,
     status: "pending",
     finalizedByOwner: null,

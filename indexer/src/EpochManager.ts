@@ -11,7 +11,12 @@ import {
   workerEpoch,
 } from "ponder:schema";
 import type { Hex } from "viem";
+import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { bumpProtocol, type Db, lower, noteDeposit } from "./context.ts";
+import { displayText, rawStringsOf } from "./exactText.ts";
+
+const registeredStrings = rawStringsOf(epochManagerAbi, "WorkerRegistered");
+const peerIdStrings = rawStringsOf(epochManagerAbi, "WorkerPeerIdUpdated");
 
 const REASONS = ["agree", "dissent", "heartbeat"] as const;
 
@@ -33,11 +38,40 @@ async function bumpWorkerEpoch(
     }));
 }
 
+type EpochRow = typeof epoch.$inferSelect;
+type EpochCounts = Pick<EpochRow, "attestationCount" | "finalizedCount" | "heartbeatCount">;
+
+/**
+ * Every epoch event goes through here, so none assumes another came first: EpochManager lets the poster close
+ * an epoch that was never started (no transaction touched the contract during it), and nothing in the
+ * contract orders EpochStarted before the rest for readers that start mid-way. The row is created on first
+ * sight with `started: false`; `set` fills in what the event knows and `counts` add up.
+ */
+async function upsertEpoch(db: Db, id: bigint, set: Partial<EpochRow>, counts: Partial<EpochCounts> = {}) {
+  const zero: EpochCounts = { attestationCount: 0, finalizedCount: 0, heartbeatCount: 0 };
+  await db
+    .insert(epoch)
+    .values({
+      id,
+      started: false,
+      closed: false,
+      ...zero,
+      ...counts,
+      ...set,
+    })
+    .onConflictDoUpdate((row) => ({
+      ...set,
+      attestationCount: row.attestationCount + (counts.attestationCount ?? 0),
+      finalizedCount: row.finalizedCount + (counts.finalizedCount ?? 0),
+      heartbeatCount: row.heartbeatCount + (counts.heartbeatCount ?? 0),
+    }));
+}
+
 ponder.on("EpochManager:EpochStarted", async ({ event, context }) => {
   await noteDeposit(event, context, "EpochManager:EpochStarted");
   const a = event.args;
-  await context.db.insert(epoch).values({
-    id: a.epoch,
+  await upsertEpoch(context.db, a.epoch, {
+    started: true,
     seed: a.seed,
     activeWorkers: a.activeWorkers,
     validatorsPerSubject: a.validatorsPerSubject,
@@ -45,21 +79,13 @@ ponder.on("EpochManager:EpochStarted", async ({ event, context }) => {
     quorum: a.quorum,
     startBlock: a.startBlock,
     seededAtBlock: a.seededAtBlock,
-    attestationCount: 0,
-    finalizedCount: 0,
-    heartbeatCount: 0,
-    closed: false,
-    pointsRoot: null,
-    totalPoints: null,
-    closedBlock: null,
-    poster: null,
   });
 });
 
 ponder.on("EpochManager:EpochClosed", async ({ event, context }) => {
   await noteDeposit(event, context, "EpochManager:EpochClosed");
   const a = event.args;
-  await context.db.update(epoch, { id: a.epoch }).set({
+  await upsertEpoch(context.db, a.epoch, {
     closed: true,
     pointsRoot: a.pointsRoot,
     totalPoints: a.totalPoints,
@@ -72,7 +98,8 @@ ponder.on("EpochManager:WorkerRegistered", async ({ event, context }) => {
   await noteDeposit(event, context, "EpochManager:WorkerRegistered");
   const a = event.args;
   const values = {
-    peerId: a.peerId,
+    peerId: displayText(a.peerId),
+    peerIdHex: registeredStrings(event.log.data).peerId!,
     stake: a.stake,
     activeFromEpoch: a.activeFromEpoch,
     lastActiveEpoch: null,
@@ -99,7 +126,10 @@ ponder.on("EpochManager:WorkerRegistered", async ({ event, context }) => {
 
 ponder.on("EpochManager:WorkerPeerIdUpdated", async ({ event, context }) => {
   await noteDeposit(event, context, "EpochManager:WorkerPeerIdUpdated");
-  await context.db.update(worker, { address: lower(event.args.worker) }).set({ peerId: event.args.peerId });
+  await context.db.update(worker, { address: lower(event.args.worker) }).set({
+    peerId: displayText(event.args.peerId),
+    peerIdHex: peerIdStrings(event.log.data).peerId!,
+  });
 });
 
 ponder.on("EpochManager:WorkerExitRequested", async ({ event, context }) => {
@@ -137,9 +167,7 @@ ponder.on("EpochManager:Attested", async ({ event, context }) => {
   await context.db
     .update(worker, { address: lower(a.worker) })
     .set((row) => ({ attestationCount: row.attestationCount + 1 }));
-  await context.db
-    .update(epoch, { id: a.epoch })
-    .set((row) => ({ attestationCount: row.attestationCount + 1 }));
+  await upsertEpoch(context.db, a.epoch, {}, { attestationCount: 1 });
   if (kind === 0) {
     await context.db
       .update(contribution, { id: a.subjectId })
@@ -166,7 +194,7 @@ ponder.on("EpochManager:SubjectFinalized", async ({ event, context }) => {
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
   });
-  await context.db.update(epoch, { id: a.epoch }).set((row) => ({ finalizedCount: row.finalizedCount + 1 }));
+  await upsertEpoch(context.db, a.epoch, {}, { finalizedCount: 1 });
 });
 
 ponder.on("EpochManager:PointsChanged", async ({ event, context }) => {
@@ -215,5 +243,5 @@ ponder.on("EpochManager:Heartbeat", async ({ event, context }) => {
     heartbeatCount: row.heartbeatCount + 1,
     creditedHeartbeats: row.creditedHeartbeats + (a.credited ? 1 : 0),
   }));
-  await context.db.update(epoch, { id: a.epoch }).set((row) => ({ heartbeatCount: row.heartbeatCount + 1 }));
+  await upsertEpoch(context.db, a.epoch, {}, { heartbeatCount: 1 });
 });

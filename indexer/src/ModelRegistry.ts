@@ -1,6 +1,11 @@
 import { ponder } from "ponder:registry";
 import { model, modelDatanet } from "ponder:schema";
+import { modelRegistryAbi } from "../../contracts/generated/index.ts";
 import { bumpProtocol, lower, noteDeposit } from "./context.ts";
+import { displayText, rawStringsOf } from "./exactText.ts";
+
+const registeredStrings = rawStringsOf(modelRegistryAbi, "ModelRegistered");
+const metadataStrings = rawStringsOf(modelRegistryAbi, "ModelMetadataUpdated");
 
 ponder.on("ModelRegistry:ModelRegistered", async ({ event, context }) => {
   await noteDeposit(event, context, "ModelRegistry:ModelRegistered");
@@ -11,7 +16,8 @@ ponder.on("ModelRegistry:ModelRegistered", async ({ event, context }) => {
     baseModelHash: a.baseModelHash,
     adapterHash: a.adapterHash,
     datanetIds: [...a.datanetIds],
-    metadataURI: a.metadataURI,
+    metadataURI: displayText(a.metadataURI),
+    metadataURIHex: registeredStrings(event.log.data).metadataURI!,
     inferenceCount: 0,
     totalFees: 0n,
     developerAmount: 0n,
@@ -27,7 +33,10 @@ ponder.on("ModelRegistry:ModelRegistered", async ({ event, context }) => {
 
 ponder.on("ModelRegistry:ModelMetadataUpdated", async ({ event, context }) => {
   await noteDeposit(event, context, "ModelRegistry:ModelMetadataUpdated");
-  await context.db.update(model, { id: event.args.modelId }).set({ metadataURI: event.args.metadataURI });
+  await context.db.update(model, { id: event.args.modelId }).set({
+    metadataURI: displayText(event.args.metadataURI),
+    metadataURIHex: metadataStrings(event.log.data).metadataURI!,
+  });
 });
 
 ponder.on("ModelRegistry:ModelDeveloperTransferred", async ({ event, context }) => {
