@@ -6,8 +6,8 @@ import {
   assignmentThreshold,
   effectiveQuorum,
   isAssigned,
-  SUBJECT_KIND,
 } from "./assignment.ts";
+import { SUBJECT_KIND } from "./enums/subjectKind.ts";
 
 const MAX = (1n << 256n) - 1n;
 const seed = keccak256(toHex("epoch seed"));

@@ -1,5 +1,6 @@
 import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
 import { NonRetryableUserError } from "../config/errors/BaseError.ts";
+import type { SubjectKind } from "./enums/subjectKind.ts";
 
 /**
  * The pure TypeScript mirror of EpochManager's assignment rule, so a worker can find its subjects without a
@@ -11,12 +12,6 @@ import { NonRetryableUserError } from "../config/errors/BaseError.ts";
  * with n the epoch's active-worker snapshot and k its validators per subject (both in EpochStarted). Each of
  * the n workers is then assigned with probability ≈ k / n, so a subject expects k validators.
  */
-export const SUBJECT_KIND = { contribution: 0, inference: 1 } as const;
-export type SubjectKind = (typeof SUBJECT_KIND)[keyof typeof SUBJECT_KIND];
-
-export const VERDICT = { accept: 1, reject: 2 } as const;
-export type Verdict = (typeof VERDICT)[keyof typeof VERDICT];
-
 const MAX_UINT256 = (1n << 256n) - 1n;
 
 export class AssignmentInputError extends NonRetryableUserError {

@@ -1,4 +1,7 @@
 import { index, onchainTable, primaryKey, relations } from "ponder";
+import type { ContributionStatus } from "../contracts/enums/contributionStatus.ts";
+import type { InferenceStatus } from "../contracts/enums/inferenceStatus.ts";
+import type { SubjectKind } from "../contracts/enums/subjectKind.ts";
 
 /**
  * The index of every attribution-related event. Rows that are one event each use Ponder's `event.id` as key:
@@ -392,11 +395,6 @@ export const depositTransaction = onchainTable(
   }),
   (t) => ({ blockIdx: index().on(t.blockNumber) }),
 );
-
-export type ContributionStatus = "pending" | "accepted" | "rejected";
-export type InferenceStatus = "recorded" | "verified" | "disputed";
-/** EpochManager.KIND_CONTRIBUTION (0) or KIND_INFERENCE (1). */
-export type SubjectKind = 0 | 1;
 
 export const datanetRelations = relations(datanet, ({ many }) => ({
   contributions: many(contribution),

@@ -182,7 +182,7 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
 
   const unsubscribeCommitments = parameters.commitments.onCommitment?.((commitment) => {
     commitments.remember(commitment);
-    if (commitment.status === "Rejected") {
+    if (commitment.status === "rejected") {
       void store.pruneContribution(commitment.dataRoot).then((pruned) => {
         if (pruned) log.info({ msg: "Pruned rejected contribution", dataRoot: commitment.dataRoot });
       });

@@ -209,7 +209,7 @@ describe("p2p network", () => {
     commit(c);
     await nodes[6]!.publish({ datanetId: DATANET, bytes });
     await waitFor("complete everywhere", allComplete(nodes, c.dataRoot));
-    commitments.setStatus(c.dataRoot, "Rejected");
+    commitments.setStatus(c.dataRoot, "rejected");
     await waitFor("pruned everywhere", async () =>
       (await Promise.all(nodes.map((n) => n.store.getContribution(c.dataRoot)))).every(
         (r) => r === undefined,

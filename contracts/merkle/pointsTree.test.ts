@@ -1,6 +1,13 @@
 import { keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
-import { buildPointsTree, PointsTreeError, pointsLeaf, verifyPointsProof } from "./pointsTree.ts";
+import {
+  buildEpochPointsTree,
+  buildPointsTree,
+  PointsTreeError,
+  pointsLeaf,
+  pointsLeafSet,
+  verifyPointsProof,
+} from "./pointsTree.ts";
 
 const account = (i: number) => `0x${(i + 1).toString(16).padStart(40, "0")}` as const;
 const entries = (n: number, epoch = 3n) =>
@@ -50,5 +57,21 @@ describe("pointsTree", () => {
     expect(() => buildPointsTree(3n, [{ epoch: 3n, account: account(0), points: -1n }])).toThrow(/Negative/);
     expect(() => buildPointsTree(3n, [])).toThrow(/no points/);
     expect(verifyPointsProof({ root: keccak256(toHex("x")), entry: entries(1)[0]!, proof: [] })).toBe(false);
+  });
+
+  it("keeps one leaf per worker with net points above zero (the points leaf set), whoever builds the tree", () => {
+    const a = `0x${"a".repeat(40)}` as const;
+    const b = `0x${"b".repeat(40)}` as const;
+    const c = `0x${"c".repeat(40)}` as const;
+    const balances = [
+      { account: a, points: 30n },
+      { account: b, points: -20n },
+      { account: c, points: 0n },
+    ];
+    expect(pointsLeafSet(7n, balances)).toEqual([{ epoch: 7n, account: a, points: 30n }]);
+    const tree = buildEpochPointsTree(7n, balances);
+    expect(tree.root).toBe(buildPointsTree(7n, [{ epoch: 7n, account: a, points: 30n }]).root);
+    expect(tree.totalPoints).toBe(30n);
+    expect(() => buildEpochPointsTree(7n, [{ account: b, points: -1n }])).toThrow(PointsTreeError);
   });
 });

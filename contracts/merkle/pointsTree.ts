@@ -37,6 +37,25 @@ export function pointsLeaf(entry: PointsEntry): Hex {
   return keccak256(inner);
 }
 
+/** A worker's net points in an epoch, as `EpochManager.pointsOf` or the indexer's worker_epoch row has them. */
+export type EpochPointsBalance = { account: Address; points: bigint };
+
+/**
+ * The points leaf set — which entries an epoch's tree holds, whoever builds it (the poster, the REST proofs
+ * route, a claimer): one leaf per worker whose net points are above zero (a negative balance is clamped to
+ * zero and, like zero, earns no leaf). Balances are given once per worker.
+ */
+export function pointsLeafSet(epoch: bigint, balances: Iterable<EpochPointsBalance>): PointsEntry[] {
+  const entries: PointsEntry[] = [];
+  for (const b of balances) if (b.points > 0n) entries.push({ epoch, account: b.account, points: b.points });
+  return entries;
+}
+
+/** The tree of an epoch's points from its workers' balances: `buildPointsTree` over `pointsLeafSet`. */
+export function buildEpochPointsTree(epoch: bigint, balances: Iterable<EpochPointsBalance>): PointsTree {
+  return buildPointsTree(epoch, pointsLeafSet(epoch, balances));
+}
+
 function hashPair(a: Hex, b: Hex): Hex {
   return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
 }

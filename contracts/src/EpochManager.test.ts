@@ -7,7 +7,9 @@ import {
   revertOf,
   startContractsFixture,
 } from "../../test/harness/deployFixture.ts";
-import { isAssigned, SUBJECT_KIND, VERDICT } from "../assignment.ts";
+import { isAssigned } from "../assignment.ts";
+import { SUBJECT_KIND } from "../enums/subjectKind.ts";
+import { VERDICT } from "../enums/verdict.ts";
 import { datanetRegistryAbi, epochManagerAbi } from "../generated/index.ts";
 
 const { contribution: C, inference: I } = SUBJECT_KIND;

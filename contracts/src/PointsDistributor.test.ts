@@ -6,7 +6,8 @@ import {
   revertOf,
   startContractsFixture,
 } from "../../test/harness/deployFixture.ts";
-import { SUBJECT_KIND, VERDICT } from "../assignment.ts";
+import { SUBJECT_KIND } from "../enums/subjectKind.ts";
+import { VERDICT } from "../enums/verdict.ts";
 import { pointsDistributorAbi } from "../generated/index.ts";
 import { buildPointsTree, type PointsTree, verifyPointsProof } from "../merkle/pointsTree.ts";
 

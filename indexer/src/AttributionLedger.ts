@@ -8,11 +8,8 @@ import {
   rewardAccrual,
   rewardClaim,
 } from "ponder:schema";
-import type { InferenceStatus } from "../ponder.schema.ts";
+import { decodeInferenceStatus } from "../../contracts/enums/inferenceStatus.ts";
 import { bumpAccount, bumpProtocol, getProtocol, lower, noteDeposit } from "./context.ts";
-
-/** IAttributionLedger.InferenceStatus: None, Recorded, Verified, Disputed. */
-const STATUS: readonly InferenceStatus[] = ["recorded", "recorded", "verified", "disputed"];
 
 ponder.on("AttributionLedger:TreasurySet", async ({ event, context }) => {
   await noteDeposit(event, context, "AttributionLedger:TreasurySet");
@@ -116,7 +113,7 @@ ponder.on("AttributionLedger:InferenceRecorded", async ({ event, context }) => {
 ponder.on("AttributionLedger:InferenceOutcome", async ({ event, context }) => {
   await noteDeposit(event, context, "AttributionLedger:InferenceOutcome");
   await context.db.update(inference, { id: event.args.inferenceId }).set({
-    status: STATUS[Number(event.args.status)] ?? "recorded",
+    status: decodeInferenceStatus(event.args.status),
     outcomeEpoch: event.args.epoch,
   });
 });

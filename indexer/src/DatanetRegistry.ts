@@ -1,17 +1,16 @@
 import { ponder } from "ponder:registry";
 import { contribution, contributionStatusChange, datanet } from "ponder:schema";
+import {
+  type ContributionStatus,
+  decodeContributionStatus,
+} from "../../contracts/enums/contributionStatus.ts";
 import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
-import type { ContributionStatus } from "../ponder.schema.ts";
 import { bumpAccount, bumpProtocol, lower, noteDeposit } from "./context.ts";
 import { displayText, rawStringsOf } from "./exactText.ts";
 
 const datanetCreatedStrings = rawStringsOf(datanetRegistryAbi, "DatanetCreated");
 const datanetMetadataStrings = rawStringsOf(datanetRegistryAbi, "DatanetMetadataUpdated");
 const contributionStrings = rawStringsOf(datanetRegistryAbi, "ContributionSubmitted");
-
-/** IDatanetRegistry.ContributionStatus: None, Pending, Accepted, Rejected. */
-const STATUS: readonly ContributionStatus[] = ["pending", "pending", "accepted", "rejected"];
-const statusOf = (n: number): ContributionStatus => STATUS[n] ?? "pending";
 
 ponder.on("DatanetRegistry:DatanetCreated", async ({ event, context }) => {
   await noteDeposit(event, context, "DatanetRegistry:DatanetCreated");
@@ -114,8 +113,8 @@ ponder.on("DatanetRegistry:ContributionSubmitted", async ({ event, context }) =>
 ponder.on("DatanetRegistry:ContributionFinalized", async ({ event, context }) => {
   await noteDeposit(event, context, "DatanetRegistry:ContributionFinalized");
   const a = event.args;
-  const status = statusOf(Number(a.status));
-  const previous = statusOf(Number(a.previousStatus));
+  const status = decodeContributionStatus(a.status);
+  const previous = decodeContributionStatus(a.previousStatus);
   await context.db.update(contribution, { id: a.contributionId }).set({
     status,
     finalizedByOwner: a.byOwner,

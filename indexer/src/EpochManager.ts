@@ -11,6 +11,8 @@ import {
   workerEpoch,
 } from "ponder:schema";
 import type { Hex } from "viem";
+import { decodePointsReason } from "../../contracts/enums/pointsReason.ts";
+import { decodeSubjectKind, SUBJECT_KIND } from "../../contracts/enums/subjectKind.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { bumpProtocol, type Db, lower, noteDeposit } from "./context.ts";
 import { displayText, rawStringsOf } from "./exactText.ts";
@@ -18,7 +20,8 @@ import { displayText, rawStringsOf } from "./exactText.ts";
 const registeredStrings = rawStringsOf(epochManagerAbi, "WorkerRegistered");
 const peerIdStrings = rawStringsOf(epochManagerAbi, "WorkerPeerIdUpdated");
 
-const REASONS = ["agree", "dissent", "heartbeat"] as const;
+// The contract emits kinds 0 and 1 only; anything else is stored as a contribution, never dropped.
+const kindOf = (code: number) => decodeSubjectKind(code) ?? SUBJECT_KIND.contribution;
 
 async function bumpWorkerEpoch(
   db: Db,
@@ -148,7 +151,7 @@ ponder.on("EpochManager:StakeWithdrawn", async ({ event, context }) => {
 ponder.on("EpochManager:Attested", async ({ event, context }) => {
   await noteDeposit(event, context, "EpochManager:Attested");
   const a = event.args;
-  const kind = Number(a.kind) === 1 ? 1 : 0;
+  const kind = kindOf(a.kind);
   await context.db.insert(attestation).values({
     id: event.id,
     epoch: a.epoch,
@@ -168,7 +171,7 @@ ponder.on("EpochManager:Attested", async ({ event, context }) => {
     .update(worker, { address: lower(a.worker) })
     .set((row) => ({ attestationCount: row.attestationCount + 1 }));
   await upsertEpoch(context.db, a.epoch, {}, { attestationCount: 1 });
-  if (kind === 0) {
+  if (kind === SUBJECT_KIND.contribution) {
     await context.db
       .update(contribution, { id: a.subjectId })
       .set((row) => ({ attestationCount: row.attestationCount + 1 }));
@@ -185,7 +188,7 @@ ponder.on("EpochManager:SubjectFinalized", async ({ event, context }) => {
   await context.db.insert(subjectFinalization).values({
     id: event.id,
     epoch: a.epoch,
-    kind: Number(a.kind) === 1 ? 1 : 0,
+    kind: kindOf(a.kind),
     subjectId: a.subjectId,
     verdict: Number(a.verdict),
     acceptVotes: Number(a.acceptVotes),
@@ -200,7 +203,7 @@ ponder.on("EpochManager:SubjectFinalized", async ({ event, context }) => {
 ponder.on("EpochManager:PointsChanged", async ({ event, context }) => {
   await noteDeposit(event, context, "EpochManager:PointsChanged");
   const a = event.args;
-  const reason = REASONS[Number(a.reason)] ?? "agree";
+  const reason = decodePointsReason(a.reason);
   const w = lower(a.worker);
   await context.db.insert(pointsChange).values({
     id: event.id,

@@ -35,7 +35,7 @@ export class CorpusFormatError extends NonRetryableUserError {
   constructor(contributionId: bigint, shortMessage: string, details?: string) {
     super(shortMessage, {
       details,
-      hint: "Check the contribution's declared format (text or jsonl); each JSONL line must be one JSON value.",
+      hint: "Check the contribution's declared format (text or jsonl); each JSONL line must be one JSON object (contracts/text/jsonlRecordTexts.ts).",
       meta: { contributionId: contributionId.toString() },
     });
     this.contributionId = contributionId;

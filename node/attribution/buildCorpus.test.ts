@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { jsonlRecordTexts } from "../../contracts/text/jsonlRecordTexts.ts";
 import { CorpusFormatError } from "./attributionErrors.ts";
 import { buildCorpus } from "./buildCorpus.ts";
 import { createByteTokenizer } from "./createByteTokenizer.ts";
@@ -21,11 +22,14 @@ describe("buildCorpus", () => {
     expect(corpus.contributionIds).toEqual([3n, 20n]);
   });
 
-  it("makes one document per JSONL line from its string values, or only the named fields", () => {
-    const content = '{"id":"x1","text":"hi","meta":{"note":"yo"}}\n\n{"text":"ok","n":5}\n';
+  it("makes one document per JSONL record, with the text validation reads (jsonlRecordTexts)", () => {
+    const content = '{"text":"hi","id":"x1","meta":{"note":"yo"}}\r\n{"text":"ok","n":5}\n';
     const all = buildCorpus({ contributions: [{ contributionId: 1n, format: "jsonl", content }], tokenizer });
     expect(all.docContributions.length).toBe(2);
-    expect(text(all.tokens.subarray(all.docStarts[0]!, all.docStarts[1]!))).toBe("x1\nhi\nyo");
+    // Top-level string fields in sorted key order; nested values are not text.
+    expect(text(all.tokens.subarray(all.docStarts[0]!, all.docStarts[1]!))).toBe("x1\nhi");
+    const records = jsonlRecordTexts(content);
+    expect(records.ok && records.texts).toEqual(["x1\nhi", "ok"]);
     const only = buildCorpus({
       contributions: [{ contributionId: 1n, format: "jsonl", content }],
       tokenizer,
@@ -50,7 +54,7 @@ describe("buildCorpus", () => {
         tokenizer,
       });
     expect(bad).toThrow(CorpusFormatError);
-    expect(bad).toThrow(/Contribution 7 line 2 is not valid JSON/);
+    expect(bad).toThrow(/Contribution 7 line 2 is not a valid JSONL record \(not_json\)/);
     const dup = { contributionId: 1n, format: "text" as const, content: "x" };
     expect(() => buildCorpus({ contributions: [dup, dup], tokenizer })).toThrow(/listed twice/);
     expect(() => buildCorpus({ contributions: [{ ...dup, contributionId: 1n << 256n }], tokenizer })).toThrow(

@@ -1,3 +1,4 @@
+import { jsonlRecordTexts } from "../../contracts/text/jsonlRecordTexts.ts";
 import { CorpusFormatError } from "./attributionErrors.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
@@ -12,7 +13,8 @@ export type ContributionInput = {
 /**
  * A batch of contributions as one token array: each document's tokens followed by one separator token
  * (`tokenizer.vocabSize`). A text contribution is one document; a JSONL contribution is one document per
- * non-empty line, so spans never run from one record into the next. Documents with no tokens are skipped.
+ * record, its text as validation reads it (contracts/text/jsonlRecordTexts.ts), so spans never run from one
+ * record into the next. Documents with no tokens are skipped.
  */
 export type Corpus = {
   tokens: Uint32Array;
@@ -27,7 +29,7 @@ export type Corpus = {
 export type BuildCorpusParameters = {
   contributions: readonly ContributionInput[];
   tokenizer: Tokenizer;
-  /** JSONL keys whose string values form the document; default: every string value, depth-first. */
+  /** JSONL fields whose values form the document, in this order; default: every top-level string field. */
   jsonlFields?: readonly string[];
 };
 
@@ -78,36 +80,10 @@ export function buildCorpus({ contributions, tokenizer, jsonlFields }: BuildCorp
 }
 
 function jsonlDocuments(id: bigint, text: string, fields: readonly string[] | undefined): string[] {
-  const out: string[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new CorpusFormatError(
-        id,
-        `Contribution ${id} line ${i + 1} is not valid JSON.`,
-        error instanceof Error ? error.message : String(error),
-      );
-    }
-    const parts: string[] = [];
-    collectStrings(value, fields, parts, false);
-    out.push(parts.join("\n"));
-  }
-  return out;
-}
-
-/** String values in document order (JSON.parse keeps key order), optionally only under the named keys. */
-function collectStrings(value: unknown, fields: readonly string[] | undefined, out: string[], keep: boolean) {
-  const take = keep || fields === undefined;
-  if (typeof value === "string") {
-    if (take) out.push(value);
-  } else if (Array.isArray(value)) {
-    for (const v of value) collectStrings(v, fields, out, keep);
-  } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) collectStrings(v, fields, out, keep || !!fields?.includes(k));
-  }
+  const records = jsonlRecordTexts(text, fields);
+  if (records.ok) return records.texts;
+  throw new CorpusFormatError(
+    id,
+    `Contribution ${id} line ${records.line} is not a valid JSONL record (${records.reason}${records.field === undefined ? "" : ` ${JSON.stringify(records.field)}`}).`,
+  );
 }

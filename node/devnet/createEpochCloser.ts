@@ -1,8 +1,10 @@
 import type { Address, PublicClient, WalletClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { firstLine } from "../../config/errors/firstLine.ts";
+import { closeEpoch } from "../../contracts/actions/closeEpoch.ts";
+import { readEpochPoints } from "../../contracts/actions/readEpochPoints.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
-import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
+import { buildPointsTree, pointsLeafSet } from "../../contracts/merkle/pointsTree.ts";
 
 /**
  * The points poster's job: when an epoch has ended, build the Merkle tree of every worker's points in it
@@ -39,33 +41,23 @@ export function createEpochCloser(
           continue;
         }
         if (!info.started) continue;
-        const logs = await publicClient.getContractEvents({
-          ...em,
-          eventName: "PointsChanged",
-          args: { epoch: e },
+        const balances = await readEpochPoints(publicClient, {
+          address: epochManager,
+          epoch: e,
           fromBlock: parameters.fromBlock,
           toBlock: head,
         });
-        const workers = [...new Set(logs.map((l) => l.args.worker!.toLowerCase() as Address))].sort();
-        const entries = [];
-        for (const w of workers) {
-          const p = await publicClient.readContract({ ...em, functionName: "pointsOf", args: [e, w] });
-          if (p.points > 0n) entries.push({ epoch: e, account: w, points: BigInt(p.points) });
-        }
-        if (entries.length === 0) {
+        const leaves = pointsLeafSet(e, balances);
+        if (leaves.length === 0) {
           // closeEpoch needs a root; an epoch nobody earned in stays open (nothing to claim).
           closed.add(e);
           continue;
         }
-        const tree = buildPointsTree(e, entries);
-        const hash = await walletClient.writeContract({
-          ...em,
-          functionName: "closeEpoch",
-          args: [e, tree.root, tree.totalPoints],
-          account: walletClient.account!,
-          chain: walletClient.chain,
-        });
-        await publicClient.waitForTransactionReceipt({ hash });
+        const tree = buildPointsTree(e, leaves);
+        await closeEpoch(
+          { publicClient, walletClient },
+          { address: epochManager, epoch: e, pointsRoot: tree.root, totalPoints: tree.totalPoints },
+        );
         closed.add(e);
         common.logger.info({
           msg: "Epoch closed",

@@ -1,27 +1,26 @@
-import {
-  type Address,
-  type Hex,
-  keccak256,
-  type PublicClient,
-  parseEventLogs,
-  type WalletClient,
-} from "viem";
+import { type Hex, keccak256, type PublicClient, type WalletClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { firstLine } from "../../config/errors/firstLine.ts";
+import { claimPoints } from "../../contracts/actions/claimPoints.ts";
+import { claimRewards } from "../../contracts/actions/claimRewards.ts";
+import { contribute as contributeAction } from "../../contracts/actions/contribute.ts";
+import { createDatanet } from "../../contracts/actions/createDatanet.ts";
+import { readEpochPoints } from "../../contracts/actions/readEpochPoints.ts";
+import { recordInference } from "../../contracts/actions/recordInference.ts";
+import { registerModel } from "../../contracts/actions/registerModel.ts";
+import { CONTRIBUTION_STATUS } from "../../contracts/enums/contributionStatus.ts";
 import {
   attributionLedgerAbi,
   datanetRegistryAbi,
   epochManagerAbi,
   modelRegistryAbi,
-  pointsDistributorAbi,
 } from "../../contracts/generated/index.ts";
-import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
+import { buildEpochPointsTree } from "../../contracts/merkle/pointsTree.ts";
 import type { P2PNode } from "../../p2p/index.ts";
 import { createTiktokenTokenizer } from "../attribution/index.ts";
 import type { ProtocolAddresses } from "../daemon/requireContracts.ts";
 import { createRandom, mutateWords, syntheticText } from "../worker/validation/syntheticText.ts";
 import { buildAttributionClaim } from "./buildAttributionClaim.ts";
-import { type ContractWrite, writeAndWait } from "./writeAndWait.ts";
 
 export type TrafficGeneratorParameters = {
   publicClient: PublicClient;
@@ -61,46 +60,31 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
     counts[k] = (counts[k] ?? 0) + 1;
   };
 
-  const write = (wallet: WalletClient, request: ContractWrite) =>
-    writeAndWait(p.publicClient, wallet, request);
+  const as = (walletClient: WalletClient) => ({ publicClient: p.publicClient, walletClient });
 
   async function setup() {
     for (const [name, format] of [
       ["open-wiki", "text"],
       ["qa-pairs", "jsonl"],
     ] as const) {
-      const receipt = await write(p.owner, {
+      const { datanetId } = await createDatanet(as(p.owner), {
         address: p.addresses.datanetRegistry,
-        abi: datanetRegistryAbi,
-        functionName: "createDatanet",
-        args: [name, `ipfs://devnet/${name}`, format, 256 * 1024],
+        name,
+        metadataURI: `ipfs://devnet/${name}`,
+        format,
+        maxChunkBytes: 256 * 1024,
       });
-      const [event] = parseEventLogs({
-        abi: datanetRegistryAbi,
-        logs: receipt.logs,
-        eventName: "DatanetCreated",
-      });
-      datanets.push(event!.args.datanetId);
-      p.publisher.subscribe(event!.args.datanetId);
+      datanets.push(datanetId);
+      p.publisher.subscribe(datanetId);
       bump("datanet");
     }
-    const receipt = await write(p.owner, {
+    ({ modelId } = await registerModel(as(p.owner), {
       address: p.addresses.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "registerModel",
-      args: [
-        keccak256(enc.encode("devnet-base-model")),
-        keccak256(enc.encode("devnet-lora-1")),
-        datanets,
-        "ipfs://devnet/model-1",
-      ],
-    });
-    const [event] = parseEventLogs({
-      abi: modelRegistryAbi,
-      logs: receipt.logs,
-      eventName: "ModelRegistered",
-    });
-    modelId = event!.args.modelId;
+      baseModelHash: keccak256(enc.encode("devnet-base-model")),
+      adapterHash: keccak256(enc.encode("devnet-lora-1")),
+      datanetIds: datanets,
+      metadataURI: "ipfs://devnet/model-1",
+    }));
     bump("model");
     log.info({
       msg: "Devnet datanets and model created",
@@ -131,7 +115,7 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
 
   async function accepted(): Promise<Made[]> {
     const out = [];
-    for (const m of made) if ((await status(m.id)) === 2) out.push(m);
+    for (const m of made) if ((await status(m.id)) === CONTRIBUTION_STATUS.accepted) out.push(m);
     return out;
   }
 
@@ -158,29 +142,20 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
     } else {
       root = await p.publisher.publish({ datanetId, bytes });
     }
-    const receipt = await write(contributor, {
+    const { contributionId } = await contributeAction(as(contributor), {
       address: p.addresses.datanetRegistry,
-      abi: datanetRegistryAbi,
-      functionName: "contribute",
-      args: [
-        datanetId,
-        root.dataRoot,
-        BigInt(root.byteSize),
-        root.count,
-        kind === "badLicense" ? "LicenseRef-Proprietary" : "CC-BY-4.0",
-        `ipfs://devnet/${steps}`,
-      ],
+      datanetId,
+      dataRoot: root.dataRoot,
+      byteSize: BigInt(root.byteSize),
+      chunkCount: root.count,
+      license: kind === "badLicense" ? "LicenseRef-Proprietary" : "CC-BY-4.0",
+      metadataURI: `ipfs://devnet/${steps}`,
     });
-    const [event] = parseEventLogs({
-      abi: datanetRegistryAbi,
-      logs: receipt.logs,
-      eventName: "ContributionSubmitted",
-    });
-    made.push({ id: event!.args.contributionId, datanetId, text, kind });
+    made.push({ id: contributionId, datanetId, text, kind });
     bump(`contribution.${kind}`);
     log.info({
       msg: "Contribution",
-      id: String(event!.args.contributionId),
+      id: String(contributionId),
       datanet: String(datanetId),
       kind,
     });
@@ -221,20 +196,14 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
       x < y ? -1 : 1,
     )[0]!;
     const published = await p.publisher.publish({ datanetId: topic, bytes });
-    const tokensIn = 40n;
-    const tokensOut = BigInt(tokenizer.encode(output).length);
-    const fee = await p.publicClient.readContract({
+    await recordInference(as(p.payer), {
       address: p.addresses.attributionLedger,
-      abi: attributionLedgerAbi,
-      functionName: "quoteFee",
-      args: [tokensIn, tokensOut],
-    });
-    await write(p.payer, {
-      address: p.addresses.attributionLedger,
-      abi: attributionLedgerAbi,
-      functionName: "recordInference",
-      args: [modelId, published.dataRoot, tokensIn, tokensOut, ids, weights],
-      value: fee,
+      modelId,
+      outputRoot: published.dataRoot,
+      tokensIn: 40n,
+      tokensOut: BigInt(tokenizer.encode(output).length),
+      contributionIds: ids,
+      weights,
     });
     bump(dishonest ? "inference.dishonest" : "inference.honest");
     log.info({ msg: "Inference", entries: ids.length, dishonest });
@@ -250,11 +219,7 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
         args: [c.account!.address],
       });
       if ((amount as bigint) > 0n) {
-        await write(c, {
-          address: p.addresses.attributionLedger,
-          abi: attributionLedgerAbi,
-          functionName: "claim",
-        });
+        await claimRewards(as(c), { address: p.addresses.attributionLedger });
         bump("rewardClaim");
         return;
       }
@@ -268,29 +233,23 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
         if (e === 0n) break;
         continue;
       }
-      const logs = await p.publicClient.getContractEvents({
-        ...em,
-        eventName: "PointsChanged",
-        args: { epoch: e },
+      const balances = await readEpochPoints(p.publicClient, {
+        address: p.addresses.epochManager,
+        epoch: e,
         fromBlock: 0n,
       });
-      const workers = [...new Set(logs.map((l) => l.args.worker!.toLowerCase() as Address))].sort();
-      const entries = [];
-      for (const w of workers) {
-        const pts = await p.publicClient.readContract({ ...em, functionName: "pointsOf", args: [e, w] });
-        if (pts.points > 0n) entries.push({ epoch: e, account: w, points: BigInt(pts.points) });
-      }
-      const tree = buildPointsTree(e, entries);
+      const tree = buildEpochPointsTree(e, balances);
       if (tree.root !== info.pointsRoot) break;
-      for (const entry of entries) {
+      for (const entry of tree.entries) {
         const key = `${e}:${entry.account}`;
         if (claimedAirdrops.has(key)) continue;
         claimedAirdrops.add(key);
-        await write(p.payer, {
+        await claimPoints(as(p.payer), {
           address: p.addresses.pointsDistributor,
-          abi: pointsDistributorAbi,
-          functionName: "claim",
-          args: [e, entry.account, entry.points, tree.proof(entry.account)],
+          epoch: e,
+          account: entry.account,
+          points: entry.points,
+          proof: tree.proof(entry.account),
         });
         bump("airdropClaim");
         return;

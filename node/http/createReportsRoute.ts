@@ -1,3 +1,4 @@
+import { decodeSubjectKind } from "../../contracts/enums/subjectKind.ts";
 import type { Task, TaskKey } from "../worker/workerTypes.ts";
 import { HttpClientError, type HttpReply } from "./createNodeHttpServer.ts";
 
@@ -20,11 +21,11 @@ export function createReportsRoute(report: (key: TaskKey) => Promise<Task | unde
         `Malformed report path ${JSON.stringify(path.slice(0, 200))}: expected ${SHAPE}.`,
       );
     const epoch = BigInt(m[1]!);
-    const kind = Number(m[2]);
+    const kind = decodeSubjectKind(m[2]!);
     const subjectId = BigInt(m[3]!);
     if (epoch > MAX_EPOCH) throw new HttpClientError(400, `epoch ${epoch} is out of range (at most 2^63-1).`);
-    if (kind !== 0 && kind !== 1)
-      throw new HttpClientError(400, `kind ${kind} is not 0 (contribution) or 1 (inference).`);
+    if (kind === undefined)
+      throw new HttpClientError(400, `kind ${Number(m[2])} is not 0 (contribution) or 1 (inference).`);
     if (subjectId > MAX_SUBJECT)
       throw new HttpClientError(400, `subjectId ${subjectId} is out of range (a uint256).`);
     const task = await report({ epoch, kind, subjectId });

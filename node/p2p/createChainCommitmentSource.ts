@@ -1,8 +1,7 @@
 import type { Address, Hex, PublicClient } from "viem";
+import { decodeContributionStatus } from "../../contracts/enums/contributionStatus.ts";
 import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
 import type { Commitment, CommitmentSource } from "../../p2p/index.ts";
-
-const STATUS = ["Pending", "Pending", "Accepted", "Rejected"] as const;
 
 /**
  * Commitments read straight from DatanetRegistry over JSON-RPC: for a short-lived p2p node that has no
@@ -32,7 +31,7 @@ export function createChainCommitmentSource(
         datanetId: BigInt(c.datanetId),
         chunkCount: Number(c.chunkCount),
         byteSize: BigInt(c.byteSize),
-        status: STATUS[Number(c.status)] ?? "Pending",
+        status: decodeContributionStatus(c.status),
         maxChunkBytes: Number(d.maxChunkBytes),
       };
     },

@@ -4,12 +4,6 @@ import type { Common } from "../../config/common/createCommon.ts";
 import type { IndexerViews, Num } from "../../indexer/indexerViews.ts";
 import type { Commitment, CommitmentSource } from "../../p2p/index.ts";
 
-const STATUS: Record<string, Commitment["status"]> = {
-  pending: "Pending",
-  accepted: "Accepted",
-  rejected: "Rejected",
-};
-
 export type IndexerCommitmentSource = CommitmentSource & { stop(): void };
 
 /**
@@ -50,7 +44,7 @@ export function createIndexerCommitmentSource(
       datanetId: BigInt(d.datanet_id),
       chunkCount: 1,
       byteSize: 0n,
-      status: "Accepted",
+      status: "accepted",
       maxChunkBytes: Number(d.max_chunk_bytes),
     };
   }
@@ -77,7 +71,7 @@ export function createIndexerCommitmentSource(
     datanetId: BigInt(r.datanet_id),
     chunkCount: Number(r.chunk_count),
     byteSize: BigInt(r.byte_size),
-    status: STATUS[r.status] ?? "Pending",
+    status: r.status,
     maxChunkBytes: Number(r.max_chunk_bytes),
   });
 

@@ -1,5 +1,7 @@
 import { sql } from "kysely";
 import type { Hex } from "viem";
+import { BaseError } from "../../config/errors/BaseError.ts";
+import { decodeSubjectKind, type SubjectKind } from "../../contracts/enums/subjectKind.ts";
 import type { WorkerDb } from "./db/createWorkerDb.ts";
 import { mapDbError } from "./db/mapDbError.ts";
 import type { TaskStatus as DbTaskStatus } from "./db/workerDatabase.ts";
@@ -24,6 +26,14 @@ type Row = {
   error: string | null;
 };
 
+function taskKind(stored: string): SubjectKind {
+  const kind = decodeSubjectKind(stored);
+  if (kind !== undefined) return kind;
+  throw new BaseError(`A task row has kind ${JSON.stringify(stored)}, which is no subject kind.`, {
+    hint: "Only this worker writes the tasks table: the row was edited by hand; delete it.",
+  });
+}
+
 /**
  * The report is stored as a JSON *string* holding the canonical bytes: jsonb would reorder keys and
  * whitespace, and the bytes served must hash to exactly what was attested.
@@ -31,7 +41,7 @@ type Row = {
 function toTask(r: Row): Task {
   return {
     epoch: BigInt(r.epoch),
-    kind: Number(r.kind) as 0 | 1,
+    kind: taskKind(r.kind),
     subjectId: BigInt(r.subject_id),
     status: r.status as TaskStatus,
     attempts: r.attempts,

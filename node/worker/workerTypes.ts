@@ -1,4 +1,6 @@
 import type { Address, Hex } from "viem";
+import type { SubjectKind } from "../../contracts/enums/subjectKind.ts";
+import type { Verdict } from "../../contracts/enums/verdict.ts";
 
 export type TaskStatus =
   | "pending"
@@ -13,7 +15,7 @@ export type TaskStatus =
 /** One row per (epoch, kind, subject) this worker is assigned. */
 export type Task = {
   epoch: bigint;
-  kind: 0 | 1;
+  kind: SubjectKind;
   subjectId: bigint;
   status: TaskStatus;
   attempts: number;
@@ -25,7 +27,7 @@ export type Task = {
   error: string | null;
 };
 
-export type TaskKey = { epoch: bigint; kind: 0 | 1; subjectId: bigint };
+export type TaskKey = { epoch: bigint; kind: SubjectKind; subjectId: bigint };
 
 /** Durable task state (Postgres, worker schema). */
 export type TaskStore = {
@@ -46,7 +48,7 @@ export type TaskStore = {
 
 /** What a check of a subject concluded, ready to attest. `report` is canonical bytes; `reportHash` their hash. */
 export type CheckResult =
-  | { kind: "done"; verdict: 1 | 2; score: number; report: Uint8Array; reportHash: Hex; summary: string }
+  | { kind: "done"; verdict: Verdict; score: number; report: Uint8Array; reportHash: Hex; summary: string }
   /** Not decidable yet (data still arriving): try again later, before the epoch's deadline. */
   | { kind: "wait"; reason: string }
   /** This worker cannot decide honestly (e.g. it lacks the corpus): do not attest rather than guess. */

@@ -1,15 +1,16 @@
+import type { ContributionStatus } from "../../contracts/enums/contributionStatus.ts";
 import type { Hash } from "../../contracts/merkle/chunkTree.ts";
 
 /**
  * What p2p needs to know about a contribution from the chain: its `DatanetRegistry.contribute` record.
- * `status` follows the validator quorum; chunks of a Rejected contribution are neither forwarded nor kept.
+ * `status` follows the validator quorum; chunks of a rejected contribution are neither forwarded nor kept.
  */
 export type Commitment = {
   dataRoot: Hash;
   datanetId: bigint;
   chunkCount: number;
   byteSize: bigint;
-  status?: "Pending" | "Accepted" | "Rejected";
+  status?: ContributionStatus;
   /** The Datanet's `maxChunkBytes`, when the source knows it: chunks larger than this are rejected. */
   maxChunkBytes?: number;
 };

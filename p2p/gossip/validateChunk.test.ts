@@ -49,7 +49,7 @@ describe("chunk validation", () => {
   });
   it("ignores chunks of unknown or rejected roots instead of blaming the sender", () => {
     expect(outcome(validate(encode(m), null))).toBe("IGNORE ROOT_UNKNOWN");
-    expect(outcome(validate(encode(m), { ...commitment, status: "Rejected" }))).toBe(
+    expect(outcome(validate(encode(m), { ...commitment, status: "rejected" }))).toBe(
       "IGNORE CONTRIBUTION_REJECTED",
     );
     const s = checkChunkStructure(encode(m), { maxChunkBytes: MAX });

@@ -99,6 +99,6 @@ export function checkChunkCommitment(
   if (c.maxChunkBytes !== undefined && message.bytes.length > c.maxChunkBytes) {
     return { action: "REJECT", code: "CHUNK_TOO_LARGE", reason: `datanet max ${c.maxChunkBytes}` };
   }
-  if (c.status === "Rejected") return { action: "IGNORE", code: "CONTRIBUTION_REJECTED", message, dataRoot };
+  if (c.status === "rejected") return { action: "IGNORE", code: "CONTRIBUTION_REJECTED", message, dataRoot };
   return { action: "ACCEPT", message, dataRoot, commitment: c };
 }

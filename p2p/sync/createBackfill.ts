@@ -53,7 +53,7 @@ export function createBackfill(
     const lookup = await commitments.lookup(dataRoot);
     if (!lookup.found) return { dataRoot, missing: [], reason: "UNKNOWN_ROOT" };
     const c = lookup.commitment;
-    if (c.status === "Rejected") return { dataRoot, missing: [], reason: "REJECTED" };
+    if (c.status === "rejected") return { dataRoot, missing: [], reason: "REJECTED" };
     if (!parameters.subscribed().includes(c.datanetId))
       return { dataRoot, missing: [], reason: "NOT_SUBSCRIBED" };
     const missing = await store.missingIndices(dataRoot, c.chunkCount);

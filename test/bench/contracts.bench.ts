@@ -1,5 +1,6 @@
 import { type Address, encodeFunctionData, type Hash, keccak256, parseEther, toHex, zeroHash } from "viem";
-import { SUBJECT_KIND, VERDICT } from "../../contracts/assignment.ts";
+import { SUBJECT_KIND } from "../../contracts/enums/subjectKind.ts";
+import { VERDICT } from "../../contracts/enums/verdict.ts";
 import { testTokenAbi, testTokenBytecode } from "../../contracts/generated/testToken.ts";
 import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
 import { type ContractsFixture, randomRoot, startContractsFixture } from "../harness/deployFixture.ts";

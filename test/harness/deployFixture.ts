@@ -1,5 +1,4 @@
 import {
-  type Abi,
   type Address,
   ContractFunctionRevertedError,
   createWalletClient,
@@ -11,6 +10,7 @@ import {
   BaseError as ViemBaseError,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
+import { protocolErrorAbi } from "../../contracts/actions/protocolCall.ts";
 import {
   type DeployContractsReturnType,
   type DeployParams,
@@ -116,15 +116,6 @@ export function randomRoot(): Hash {
   return `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex")}`;
 }
 
-/** Every protocol error, so a revert bubbling up from a nested call decodes too. */
-export const protocolErrorsAbi = [
-  ...datanetRegistryAbi,
-  ...modelRegistryAbi,
-  ...attributionLedgerAbi,
-  ...epochManagerAbi,
-  ...pointsDistributorAbi,
-].filter((item) => item.type === "error") as Abi;
-
 /**
  * Awaits a call expected to revert and returns the decoded custom error; fails the test when it succeeds
  * or reverts without a protocol error.
@@ -150,7 +141,7 @@ export async function revertOf(
         : undefined
     )?.data;
     if (!raw) throw error;
-    const decoded = decodeErrorResult({ abi: protocolErrorsAbi, data: raw });
+    const decoded = decodeErrorResult({ abi: protocolErrorAbi, data: raw });
     return { errorName: decoded.errorName, args: (decoded.args ?? []) as readonly unknown[] };
   }
   throw new Error("expected the call to revert, but it succeeded");

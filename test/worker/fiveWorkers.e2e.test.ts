@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { type Address, keccak256 } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
-import { VERDICT } from "../../contracts/assignment.ts";
 import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
+import { VERDICT } from "../../contracts/enums/verdict.ts";
 import {
   attributionLedgerAbi,
   datanetRegistryAbi,

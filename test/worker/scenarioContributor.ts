@@ -1,16 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Hex, keccak256, type PublicClient, parseEventLogs, type WalletClient } from "viem";
+import { type Hex, keccak256, type PublicClient, type WalletClient } from "viem";
 import { createTestCommon } from "../../config/common/createCommon.ts";
+import { contribute as contributeAction } from "../../contracts/actions/contribute.ts";
+import { createDatanet } from "../../contracts/actions/createDatanet.ts";
+import { recordInference } from "../../contracts/actions/recordInference.ts";
+import { registerModel } from "../../contracts/actions/registerModel.ts";
 import type { DeployedAddresses } from "../../contracts/deploy/deployContracts.ts";
-import {
-  attributionLedgerAbi,
-  datanetRegistryAbi,
-  modelRegistryAbi,
-} from "../../contracts/generated/index.ts";
 import { hashChunk } from "../../contracts/merkle/chunkTree.ts";
-import { writeAndWait } from "../../node/devnet/writeAndWait.ts";
 import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmentSource.ts";
 import {
   type ChunkMessage,
@@ -77,6 +75,7 @@ export async function createScenarioContributor(parameters: {
   bootstrap: string[];
 }): Promise<ScenarioContributor> {
   const { publicClient, addresses } = parameters;
+  const as = (walletClient: WalletClient) => ({ publicClient, walletClient });
   const common = createTestCommon("scenario-contributor");
   const dir = mkdtempSync(join(tmpdir(), "olnode-scenario-contributor-"));
   const node = await createP2PNode(common, {
@@ -119,57 +118,35 @@ export async function createScenarioContributor(parameters: {
   return {
     node,
     async createDatanet(name, format, maxChunkBytes) {
-      const receipt = await writeAndWait(publicClient, parameters.owner, {
+      const { datanetId } = await createDatanet(as(parameters.owner), {
         address: addresses.datanetRegistry,
-        abi: datanetRegistryAbi,
-        functionName: "createDatanet",
-        args: [name, `ipfs://scenario/${name}`, format, maxChunkBytes],
+        name,
+        metadataURI: `ipfs://scenario/${name}`,
+        format,
+        maxChunkBytes,
       });
-      const [event] = parseEventLogs({
-        abi: datanetRegistryAbi,
-        logs: receipt.logs,
-        eventName: "DatanetCreated",
-      });
-      return event!.args.datanetId;
+      return datanetId;
     },
     async registerModel(name, datanetIds) {
-      const receipt = await writeAndWait(publicClient, parameters.owner, {
+      const { modelId } = await registerModel(as(parameters.owner), {
         address: addresses.modelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "registerModel",
-        args: [
-          keccak256(enc.encode(`${name}-base`)),
-          keccak256(enc.encode(`${name}-lora`)),
-          datanetIds,
-          `ipfs://scenario/${name}`,
-        ],
+        baseModelHash: keccak256(enc.encode(`${name}-base`)),
+        adapterHash: keccak256(enc.encode(`${name}-lora`)),
+        datanetIds,
+        metadataURI: `ipfs://scenario/${name}`,
       });
-      const [event] = parseEventLogs({
-        abi: modelRegistryAbi,
-        logs: receipt.logs,
-        eventName: "ModelRegistered",
-      });
-      return event!.args.modelId;
+      return modelId;
     },
     async contribute({ wallet, datanetId, bytes, chunkBytes, license, release = { mode: "all" } }) {
       const chunked = chunkContribution({ datanetId, bytes, chunkBytes });
-      const receipt = await writeAndWait(publicClient, wallet, {
+      const { contributionId } = await contributeAction(as(wallet), {
         address: addresses.datanetRegistry,
-        abi: datanetRegistryAbi,
-        functionName: "contribute",
-        args: [
-          datanetId,
-          chunked.dataRoot,
-          BigInt(chunked.byteSize),
-          chunked.count,
-          license,
-          "ipfs://scenario",
-        ],
-      });
-      const [event] = parseEventLogs({
-        abi: datanetRegistryAbi,
-        logs: receipt.logs,
-        eventName: "ContributionSubmitted",
+        datanetId,
+        dataRoot: chunked.dataRoot,
+        byteSize: BigInt(chunked.byteSize),
+        chunkCount: chunked.count,
+        license,
+        metadataURI: "ipfs://scenario",
       });
       await awaitSubscribers(datanetId);
       if (release.mode === "all") {
@@ -182,7 +159,7 @@ export async function createScenarioContributor(parameters: {
           else if (release.mode === "corrupt") await gossip(corrupted(message));
         }
       }
-      return { id: event!.args.contributionId, dataRoot: chunked.dataRoot, count: chunked.count };
+      return { id: contributionId, dataRoot: chunked.dataRoot, count: chunked.count };
     },
     async recordInference({
       wallet,
@@ -198,32 +175,21 @@ export async function createScenarioContributor(parameters: {
         bytes: output,
         chunkBytes: output.length,
       });
-      const tokensIn = 40n;
-      const tokensOut = BigInt(Math.ceil(output.length / 4));
-      const fee = await publicClient.readContract({
+      const { inferenceId } = await recordInference(as(wallet), {
         address: addresses.attributionLedger,
-        abi: attributionLedgerAbi,
-        functionName: "quoteFee",
-        args: [tokensIn, tokensOut],
-      });
-      const receipt = await writeAndWait(publicClient, wallet, {
-        address: addresses.attributionLedger,
-        abi: attributionLedgerAbi,
-        functionName: "recordInference",
-        args: [modelId, chunked.dataRoot, tokensIn, tokensOut, contributionIds, weights],
-        value: fee,
-      });
-      const [event] = parseEventLogs({
-        abi: attributionLedgerAbi,
-        logs: receipt.logs,
-        eventName: "InferenceRecorded",
+        modelId,
+        outputRoot: chunked.dataRoot,
+        tokensIn: 40n,
+        tokensOut: BigInt(Math.ceil(output.length / 4)),
+        contributionIds,
+        weights,
       });
       const publish = async () => {
         await awaitSubscribers(topicDatanetId);
         await node.publish({ datanetId: topicDatanetId, bytes: output, chunkBytes: output.length });
       };
       if (!deferPublish) await publish();
-      return { id: event!.args.inferenceId, outputRoot: chunked.dataRoot, publish };
+      return { id: inferenceId, outputRoot: chunked.dataRoot, publish };
     },
     async stop() {
       await common.shutdown.kill("scenario done");

@@ -22,7 +22,12 @@ import {
 import { Hono } from "hono";
 import { and, asc, desc, eq, gt, lt, or } from "ponder";
 import type { Hex } from "viem";
-import { buildPointsTree } from "../../../contracts/merkle/pointsTree.ts";
+import {
+  contributionStatuses,
+  parseContributionStatus,
+} from "../../../contracts/enums/contributionStatus.ts";
+import { SUBJECT_KIND } from "../../../contracts/enums/subjectKind.ts";
+import { buildPointsTree, pointsLeafSet } from "../../../contracts/merkle/pointsTree.ts";
 import { httpError, isHttpError } from "./httpError.ts";
 import { cursorInt, encodeCursor, type Page, parseAddress, parseId, parsePage, toJson } from "./params.ts";
 
@@ -86,12 +91,12 @@ export function createRestApi(): Hono {
     const id = parseId(c.req.param("id"), "Datanet id");
     const query = c.req.query();
     const page = parsePage(query, { cursorArity: 1, extra: ["status"] });
-    const status = query.status;
-    if (status !== undefined && !["pending", "accepted", "rejected"].includes(status)) {
+    const status = query.status === undefined ? undefined : parseContributionStatus(query.status);
+    if (query.status !== undefined && status === undefined) {
       throw httpError(
         400,
         "INVALID_QUERY",
-        `status ${JSON.stringify(status)} is not valid: expected pending, accepted or rejected`,
+        `status ${JSON.stringify(query.status)} is not valid: expected ${contributionStatuses.join(", ")}`,
       );
     }
     const [exists] = await db.select({ id: datanet.id }).from(datanet).where(eq(datanet.id, id));
@@ -101,11 +106,7 @@ export function createRestApi(): Hono {
       .select()
       .from(contribution)
       .where(
-        and(
-          eq(contribution.datanetId, id),
-          status ? eq(contribution.status, status as "pending") : undefined,
-          k.after,
-        ),
+        and(eq(contribution.datanetId, id), status ? eq(contribution.status, status) : undefined, k.after),
       )
       .orderBy(k.orderBy)
       .limit(page.limit + 1);
@@ -127,13 +128,15 @@ export function createRestApi(): Hono {
       db
         .select()
         .from(attestation)
-        .where(and(eq(attestation.kind, 0), eq(attestation.subjectId, id)))
+        .where(and(eq(attestation.kind, SUBJECT_KIND.contribution), eq(attestation.subjectId, id)))
         .orderBy(asc(attestation.id))
         .limit(1000),
       db
         .select()
         .from(subjectFinalization)
-        .where(and(eq(subjectFinalization.kind, 0), eq(subjectFinalization.subjectId, id)))
+        .where(
+          and(eq(subjectFinalization.kind, SUBJECT_KIND.contribution), eq(subjectFinalization.subjectId, id)),
+        )
         .orderBy(asc(subjectFinalization.id))
         .limit(100),
     ]);
@@ -219,7 +222,7 @@ export function createRestApi(): Hono {
       db
         .select()
         .from(attestation)
-        .where(and(eq(attestation.kind, 1), eq(attestation.subjectId, id)))
+        .where(and(eq(attestation.kind, SUBJECT_KIND.inference), eq(attestation.subjectId, id)))
         .orderBy(asc(attestation.id))
         .limit(1000),
     ]);
@@ -338,17 +341,14 @@ export function createRestApi(): Hono {
         `epoch ${id} has no points root yet; proofs exist once it is closed`,
       );
     }
-    // The tree holds every worker with points > 0 in the epoch (contracts/merkle/pointsTree.ts).
-    const entries = await db
-      .select({ worker: workerEpoch.worker, points: workerEpoch.points })
+    const balances = await db
+      .select({ account: workerEpoch.worker, points: workerEpoch.points })
       .from(workerEpoch)
-      .where(and(eq(workerEpoch.epoch, id), gt(workerEpoch.points, 0n)));
-    const mine = entries.find((e) => e.worker === address);
+      .where(eq(workerEpoch.epoch, id));
+    const entries = pointsLeafSet(id, balances as { account: Hex; points: bigint }[]);
+    const mine = entries.find((e) => e.account.toLowerCase() === address);
     if (!mine) throw httpError(404, "NO_POINTS", `${address} has no points in epoch ${id}`);
-    const tree = buildPointsTree(
-      id,
-      entries.map((e) => ({ epoch: id, account: e.worker as Hex, points: e.points })),
-    );
+    const tree = buildPointsTree(id, entries);
     const [claim] = await db
       .select()
       .from(airdropClaim)

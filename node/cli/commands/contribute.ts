@@ -1,9 +1,10 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, http, type PublicClient, parseEventLogs } from "viem";
+import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { createCommon } from "../../../config/common/createCommon.ts";
 import { NonRetryableUserError } from "../../../config/errors/BaseError.ts";
 import { loadConfig } from "../../../config/loadConfig.ts";
+import { contribute } from "../../../contracts/actions/contribute.ts";
 import { defineL2Chain } from "../../../contracts/chain/defineL2Chain.ts";
 import { datanetRegistryAbi } from "../../../contracts/generated/index.ts";
 import { chunkContribution, chunkTopic, createP2PNode } from "../../../p2p/index.ts";
@@ -121,26 +122,18 @@ export const contributeCommand: Command = {
       }
       // Commit first: peers accept chunks only for committed roots (earlier ones would wait in their pending sets).
       const wallet = createWalletClient({ chain, transport: http(config.chain.l2RpcUrl), account });
-      const hash = await wallet.writeContract({
-        ...registry,
-        functionName: "contribute",
-        args: [
+      const { contributionId, receipt } = await contribute(
+        { publicClient, walletClient: wallet },
+        {
+          address: addresses.datanetRegistry,
           datanetId,
-          chunked.dataRoot,
-          BigInt(chunked.byteSize),
-          chunked.count,
-          (values.license as string | undefined) ?? "CC-BY-4.0",
-          (values["metadata-uri"] as string | undefined) ?? "",
-        ],
-      });
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success")
-        throw new NonRetryableUserError(`The contribute transaction ${hash} reverted.`);
-      const [event] = parseEventLogs({
-        abi: datanetRegistryAbi,
-        logs: receipt.logs,
-        eventName: "ContributionSubmitted",
-      });
+          dataRoot: chunked.dataRoot,
+          byteSize: BigInt(chunked.byteSize),
+          chunkCount: chunked.count,
+          license: (values.license as string | undefined) ?? "CC-BY-4.0",
+          metadataURI: (values["metadata-uri"] as string | undefined) ?? "",
+        },
+      );
       // Gossip reaches only peers already subscribed to the topic: give a fresh connection a moment to learn
       // them (those that miss it still backfill from us while we serve).
       const pubsub = p2p.host.services.pubsub as unknown as { getSubscribers(topic: string): unknown[] };
@@ -158,14 +151,14 @@ export const contributeCommand: Command = {
         `http://${config.indexer.host === "0.0.0.0" ? "127.0.0.1" : config.indexer.host}:${config.indexer.port}`;
       stdout.write(
         `${JSON.stringify({
-          contributionId: event!.args.contributionId.toString(),
+          contributionId: contributionId.toString(),
           datanetId: datanetId.toString(),
           dataRoot: published.dataRoot,
           chunkCount: published.count,
           byteSize: published.byteSize,
-          transaction: hash,
+          transaction: receipt.transactionHash,
           peers: p2p.connectedPeers().length,
-          url: `${indexerUrl}/api/v1/contributions/${event!.args.contributionId}`,
+          url: `${indexerUrl}/api/v1/contributions/${contributionId}`,
         })}\n`,
       );
       if (serveSeconds > 0) await new Promise((r) => setTimeout(r, serveSeconds * 1000));

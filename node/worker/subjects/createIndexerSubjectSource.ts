@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Address, Hex } from "viem";
+import { SUBJECT_KIND } from "../../../contracts/enums/subjectKind.ts";
 import type { IndexerViews, Num } from "../../../indexer/indexerViews.ts";
 import { mapViewsError } from "./mapViewsError.ts";
 import type {
@@ -54,7 +55,7 @@ function readViews(db: Kysely<IndexerViews>): SubjectSource {
   }
 
   const toContribution = (r: IndexerViews["contribution"]): ContributionSubject => ({
-    kind: 0,
+    kind: SUBJECT_KIND.contribution,
     id: big(r.id),
     datanetId: big(r.datanet_id),
     contributor: r.contributor as Address,
@@ -62,19 +63,19 @@ function readViews(db: Kysely<IndexerViews>): SubjectSource {
     byteSize: big(r.byte_size),
     chunkCount: Number(r.chunk_count),
     license: r.license,
-    status: r.status as ContributionSubject["status"],
+    status: r.status,
   });
 
   async function toInferences(rows: IndexerViews["inference"][]): Promise<InferenceSubject[]> {
     const claims = await inferenceClaims(rows.map((r) => big(r.id)));
     return rows.map((r) => ({
-      kind: 1,
+      kind: SUBJECT_KIND.inference,
       id: big(r.id),
       modelId: big(r.model_id),
       outputRoot: r.output_root as Hex,
       contributionIds: claims.get(big(r.id))?.c ?? [],
       weights: claims.get(big(r.id))?.w ?? [],
-      status: r.status as InferenceSubject["status"],
+      status: r.status,
       recordedBlock: big(r.recorded_block),
     }));
   }
@@ -102,7 +103,7 @@ function readViews(db: Kysely<IndexerViews>): SubjectSource {
       return subjects;
     },
     async subject(kind, id) {
-      if (kind === 0) {
+      if (kind === SUBJECT_KIND.contribution) {
         const r = await db
           .selectFrom("contribution")
           .selectAll()

@@ -1,8 +1,11 @@
 import type { Address, Hex } from "viem";
+import type { ContributionStatus } from "../../../contracts/enums/contributionStatus.ts";
+import type { InferenceStatus } from "../../../contracts/enums/inferenceStatus.ts";
+import type { SUBJECT_KIND, SubjectKind } from "../../../contracts/enums/subjectKind.ts";
 
 /** A contribution waiting for (or going through) validation: DatanetRegistry.ContributionSubmitted. */
 export type ContributionSubject = {
-  kind: 0;
+  kind: typeof SUBJECT_KIND.contribution;
   id: bigint;
   datanetId: bigint;
   contributor: Address;
@@ -10,19 +13,19 @@ export type ContributionSubject = {
   byteSize: bigint;
   chunkCount: number;
   license: string;
-  status: "pending" | "accepted" | "rejected";
+  status: ContributionStatus;
 };
 
 /** A recorded inference whose attribution claim workers re-check: AttributionLedger.InferenceRecorded. */
 export type InferenceSubject = {
-  kind: 1;
+  kind: typeof SUBJECT_KIND.inference;
   id: bigint;
   modelId: bigint;
   outputRoot: Hex;
   /** The on-chain claim, contribution ids ascending. */
   contributionIds: bigint[];
   weights: bigint[];
-  status: "recorded" | "verified" | "disputed";
+  status: InferenceStatus;
   /** Block the inference was recorded in: the corpus it is checked against is what was accepted by then. */
   recordedBlock: bigint;
 };
@@ -48,7 +51,7 @@ export type EpochPoints = { epoch: bigint; points: bigint; rank: number; workers
 export type SubjectSource = {
   /** Pending contributions and recorded (not yet re-checked) inferences, oldest first, at most `limit`. */
   openSubjects(limit: number): Promise<Subject[]>;
-  subject(kind: 0 | 1, id: bigint): Promise<Subject | undefined>;
+  subject(kind: SubjectKind, id: bigint): Promise<Subject | undefined>;
   datanet(id: bigint): Promise<DatanetInfo | undefined>;
   modelDatanets(modelId: bigint): Promise<bigint[]>;
   /** Contributions of these Datanets accepted at or before `atBlock` (and still accepted), ascending id. */

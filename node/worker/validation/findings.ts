@@ -1,4 +1,5 @@
 import type { Hex } from "viem";
+import type { JsonlLineError } from "../../../contracts/text/jsonlRecordTexts.ts";
 
 /**
  * Why a contribution is rejected, one variant per check (Lodestar style: a `code` and the payload that
@@ -31,8 +32,6 @@ export type Finding =
   | { code: "VALIDATOR_ERROR"; message: string };
 
 export type FindingCode = Finding["code"];
-
-export type JsonlLineError = "not_json" | "not_object" | "missing_field" | "field_not_string";
 
 export const MAX_LISTED = 32;
 

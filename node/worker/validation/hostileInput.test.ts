@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VERDICT } from "../../../contracts/assignment.ts";
+import { VERDICT } from "../../../contracts/enums/verdict.ts";
 import { computeDataRoot } from "../../../contracts/merkle/chunkTree.ts";
 import { contextOf, inputOf } from "../../../test/fixtures/validationFixtures.ts";
 import { createNearDuplicateIndex } from "./nearDuplicateIndex.ts";

@@ -3,9 +3,10 @@
  * Datanet's accepted corpus. No network, no database; see README.md for the checks and their codes.
  */
 
+export type { JsonlLineError } from "../../../contracts/text/jsonlRecordTexts.ts";
 export type { AvailabilityWindow, AvailabilityWindowOptions } from "./availabilityWindow.ts";
 export { createAvailabilityWindow, DEFAULT_AVAILABILITY_GRACE_MS } from "./availabilityWindow.ts";
-export type { Finding, FindingCode, JsonlLineError } from "./findings.ts";
+export type { Finding, FindingCode } from "./findings.ts";
 export { FINDING_ORDER, MAX_LISTED } from "./findings.ts";
 export { DEFAULT_LICENSE_ALLOWLIST } from "./licenseAllowlist.ts";
 export type { Signature } from "./minhash.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VERDICT } from "../../../contracts/assignment.ts";
+import { VERDICT } from "../../../contracts/enums/verdict.ts";
 import { computeDataRoot } from "../../../contracts/merkle/chunkTree.ts";
 import { CHUNK, contextOf, inputOf } from "../../../test/fixtures/validationFixtures.ts";
 import type { Finding, FindingCode } from "./findings.ts";

@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import { VERDICT } from "../../../contracts/assignment.ts";
+import { VERDICT } from "../../../contracts/enums/verdict.ts";
 import { checkFormat } from "./checkFormat.ts";
 import { checkIntegrity } from "./checkIntegrity.ts";
 import { type Finding, sortFindings } from "./findings.ts";

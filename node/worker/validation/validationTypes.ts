@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import type { Verdict } from "../../../contracts/assignment.ts";
+import type { Verdict } from "../../../contracts/enums/verdict.ts";
 import type { Finding } from "./findings.ts";
 import type { NearDuplicateIndex } from "./nearDuplicateIndex.ts";
 import type { QualityComponents } from "./qualityScore.ts";
@@ -44,7 +44,7 @@ export type ValidationReport = {
   contributionId: bigint;
   datanetId: bigint;
   dataRoot: Hex;
-  /** 1 accept, 2 reject (`VERDICT` in contracts/assignment.ts). */
+  /** 1 accept, 2 reject (`VERDICT` in contracts/enums/verdict.ts). */
   verdict: Verdict;
   /** Quality score 0..10000 (uint32 on-chain); 0 when the content could not be checked. */
   score: number;
