@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { makeTempDir } from "../test/harness/tempDir.ts";
 import { ConfigError } from "./ConfigError.ts";
 import { renderConfigReference } from "./configReference.ts";
 import { loadConfig, requireConfig } from "./loadConfig.ts";
 import { redactConfig } from "./redactConfig.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "olnode-config-"));
+const dir = makeTempDir("olnode-config-");
 function file(name: string, content: unknown): string {
   const path = join(dir, name);
   writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { makeTempDir } from "../../test/harness/tempDir.ts";
 import { traversable } from "./launchPostgres.ts";
 
 // Another user than the folders' owner: what the `postgres` user is to a root-owned checkout.
@@ -9,7 +9,7 @@ const OTHER_UID = 4_000_000;
 
 describe("traversable (can the postgres user reach the embedded binaries?)", () => {
   it("is false under a private folder like `mktemp -d` makes, true once every folder lets others through", () => {
-    const root = mkdtempSync(join(tmpdir(), "olnode-traverse-"));
+    const root = makeTempDir("olnode-traverse-");
     const bin = join(root, "node_modules", "pkg", "bin");
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, "postgres"), "");

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { makeTempDir } from "../../test/harness/tempDir.ts";
 import { COMMANDS } from "./commands.ts";
 
 const entry = new URL("./olnode.ts", import.meta.url).pathname;
@@ -69,7 +69,7 @@ describe("olnode CLI (as a process)", () => {
   });
 
   it("config check reads --config files and reports their errors with the path", () => {
-    const dir = mkdtempSync(join(tmpdir(), "olnode-cli-"));
+    const dir = makeTempDir("olnode-cli-");
     const file = join(dir, "olnode.json");
     writeFileSync(file, JSON.stringify({ network: "testnet", p2p: { maxConnections: 0 } }));
     const r = olnode(["config", "check", "--config", file]);

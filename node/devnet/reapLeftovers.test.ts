@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
+import { makeTempDir } from "../../test/harness/tempDir.ts";
 import { waitFor } from "../../test/harness/waitFor.ts";
 import { reapLeftovers } from "./reapLeftovers.ts";
 
@@ -37,10 +37,10 @@ const exited = (child: ChildProcess) => child.exitCode !== null || child.signalC
 
 describe("reapLeftovers", () => {
   it("kills a SIGKILLed devnet's services and removes its Postgres temp dir, and nothing else", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "olnode-reap-"));
+    const dir = makeTempDir("olnode-reap-");
     const service = sleeper("anvil --network optimism");
     const stranger = sleeper("someone-elses-process");
-    const pgDir = mkdtempSync(join(tmpdir(), "olnode-pg-"));
+    const pgDir = makeTempDir("olnode-pg-");
     writeFileSync(join(pgDir, "PG_VERSION"), "18\n");
     const foreign = join(dir, "olnode-pg-not-under-tmp");
     mkdirSync(foreign);
@@ -63,7 +63,7 @@ describe("reapLeftovers", () => {
   });
 
   it("reads the bare pid array older runs wrote, and ignores a missing or garbled file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "olnode-reap-"));
+    const dir = makeTempDir("olnode-reap-");
     const service = sleeper("ponder start");
     await waitFor("the service to start", () => running(service, "ponder"), { timeoutMs: 5_000 });
     writeFileSync(join(dir, "pids.json"), JSON.stringify([service.pid]));

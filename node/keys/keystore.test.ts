@@ -1,8 +1,8 @@
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { makeTempDir } from "../../test/harness/tempDir.ts";
 import {
   decryptKeystore,
   encryptKeystore,
@@ -12,7 +12,7 @@ import {
   writeSecretFile,
 } from "./keystore.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "olnode-keys-"));
+const dir = makeTempDir("olnode-keys-");
 const n = 1 << 12; // tests only: the default is 2^18
 
 describe("keystore", () => {

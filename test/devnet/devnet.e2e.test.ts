@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
 import { reapLeftovers } from "../../node/devnet/reapLeftovers.ts";
 import { devnetDir } from "../../node/devnet/startDevnet.ts";
 import { graphql } from "../harness/graphql.ts";
-import { WaitForAbort, waitFor } from "../harness/waitFor.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
+import { lastLines, notYet, WaitForAbort, waitFor } from "../harness/waitFor.ts";
 
 /**
  * `olnode devnet` as a newcomer runs it (`npm start`): a real process that starts anvil, Postgres, the
@@ -17,7 +17,7 @@ import { WaitForAbort, waitFor } from "../harness/waitFor.ts";
  * process and no listening port behind. (How fast is the node.devnet_ready benchmark's business.)
  */
 const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
-const dataDir = mkdtempSync(join(tmpdir(), "olnode-devnet-e2e-"));
+const dataDir = makeTempDir("olnode-devnet-e2e-");
 let child: ChildProcess | undefined;
 let stdout = "";
 let stderr = "";
@@ -25,15 +25,23 @@ let stderr = "";
 afterAll(async () => {
   // After a failure the devnet is still up: Ctrl-C lets it stop its services; SIGKILL would leave them running,
   // so then the next start's reaper is run on its pid file.
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((resolve) => child!.once("exit", resolve));
-  child.kill("SIGINT");
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 60_000))]);
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill("SIGKILL");
-    reapLeftovers(join(devnetDir(dataDir), "pids.json"), createLogger({ level: "silent", format: "json" }));
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((resolve) => child!.once("exit", resolve));
+    child.kill("SIGINT");
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 60_000))]);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      reapLeftovers(join(devnetDir(dataDir), "pids.json"), createLogger({ level: "silent", format: "json" }));
+    }
   }
 }, 90_000);
+
+/** What the devnet said last: its stderr, and the last lines of its log file (one JSON object a line). */
+function devnetTail(): string {
+  const logFile = join(dataDir, "devnet.log");
+  const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+  return [lastLines("olnode devnet's stderr", stderr, 15), lastLines(logFile, log, 40)].join("\n");
+}
 
 function listening(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -71,19 +79,21 @@ describe("olnode devnet (end to end, as a process)", () => {
     const urls = await waitFor(
       "the devnet to print its URLs",
       () => {
-        if (child!.exitCode !== null) throw new WaitForAbort(`devnet exited early:\n${stderr}`);
+        if (child!.exitCode !== null) throw new WaitForAbort(`devnet exited early:\n${devnetTail()}`);
         const graphqlUrl = /GraphQL\s+(\S+)/.exec(stdout)?.[1];
         const rpcUrl = /L2 JSON-RPC \(anvil\)\s+(\S+)/.exec(stdout)?.[1];
         const nodes = [...stdout.matchAll(/node-\d status\s+(\S+)\/status/g)].map((m) => m[1]!);
-        return graphqlUrl && rpcUrl && nodes.length === 3 ? { graphqlUrl, rpcUrl, nodes } : undefined;
+        return graphqlUrl && rpcUrl && nodes.length === 3
+          ? { graphqlUrl, rpcUrl, nodes }
+          : notYet("the GraphQL, anvil and three node URLs on stdout", { graphqlUrl, rpcUrl, nodes });
       },
-      { timeoutMs: 300_000, intervalMs: 500 },
+      { timeoutMs: 300_000, intervalMs: 500, diagnose: devnetTail },
     );
 
     const counts = await waitFor(
       "accepted and rejected contributions, attributed inferences and points for every worker",
       async () => {
-        if (child!.exitCode !== null) throw new WaitForAbort(`devnet exited early:\n${stderr}`);
+        if (child!.exitCode !== null) throw new WaitForAbort(`devnet exited early:\n${devnetTail()}`);
         const c = await graphql<Counts>(
           urls.graphqlUrl,
           `{ accepted: contributions(where: { status: "accepted" }) { totalCount }
@@ -91,16 +101,26 @@ describe("olnode devnet (end to end, as a process)", () => {
              inferences { totalCount } attributions { totalCount }
              workers { items { address totalPoints } } }`,
         );
-        const ok =
-          c.accepted.totalCount > 0 &&
-          c.rejected.totalCount > 0 &&
-          c.inferences.totalCount > 0 &&
-          c.attributions.totalCount > 0 &&
-          c.workers.items.length === 3 &&
-          c.workers.items.every((w) => BigInt(w.totalPoints) > 0n);
-        return ok ? c : undefined;
+        const unmet = [
+          c.accepted.totalCount > 0 ? "" : "no accepted contribution",
+          c.rejected.totalCount > 0 ? "" : "no rejected contribution",
+          c.inferences.totalCount > 0 ? "" : "no inference",
+          c.attributions.totalCount > 0 ? "" : "no attribution entry",
+          c.workers.items.length === 3 ? "" : `${c.workers.items.length} of 3 workers indexed`,
+          ...c.workers.items
+            .filter((w) => BigInt(w.totalPoints) <= 0n)
+            .map((w) => `no points for ${w.address}`),
+        ].filter(Boolean);
+        const seen = {
+          accepted: c.accepted.totalCount,
+          rejected: c.rejected.totalCount,
+          inferences: c.inferences.totalCount,
+          attributions: c.attributions.totalCount,
+          points: Object.fromEntries(c.workers.items.map((w) => [w.address, w.totalPoints])),
+        };
+        return unmet.length ? notYet(unmet.join(", "), seen) : c;
       },
-      { timeoutMs: 420_000, intervalMs: 2000 },
+      { timeoutMs: 420_000, intervalMs: 2000, diagnose: devnetTail },
     );
     expect(counts.workers.items).toHaveLength(3);
 

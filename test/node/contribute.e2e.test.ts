@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEventLogs } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -12,10 +11,11 @@ import { encryptKeystore, writeSecretFile } from "../../node/keys/keystore.ts";
 import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmentSource.ts";
 import { createP2PNode } from "../../p2p/index.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
 import { waitFor } from "../harness/waitFor.ts";
 
 const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "olnode-contribute-e2e-"));
+const dir = makeTempDir("olnode-contribute-e2e-");
 let chain: TestChain | undefined;
 const common = createTestCommon("receiver");
 afterAll(async () => {

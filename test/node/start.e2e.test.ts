@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { allocatePort } from "../../config/services/allocatePort.ts";
@@ -8,10 +7,11 @@ import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
 import { WaitForAbort, waitFor } from "../harness/waitFor.ts";
 
 const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "olnode-start-e2e-"));
+const dir = makeTempDir("olnode-start-e2e-");
 let chain: TestChain | undefined;
 let db: TestDatabase | undefined;
 let child: ChildProcess | undefined;

@@ -5,8 +5,7 @@
  * as a real child process that the tests kill, restart and cut off.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { type Address, type Hash, parseEventLogs, toFunctionSelector } from "viem";
@@ -21,6 +20,7 @@ import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmen
 import { syntheticText } from "../../node/worker/validation/syntheticText.ts";
 import { createP2PNode, type P2PNode } from "../../p2p/index.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
 import { WaitForAbort } from "../harness/waitFor.ts";
 import { cleanEnv, startTestIndexer } from "../indexer/indexerFixture.ts";
 
@@ -80,7 +80,7 @@ export async function startWorkerStack(parameters: {
   databaseUrl: string;
   epochLength: bigint;
 }): Promise<WorkerStack> {
-  const dir = mkdtempSync(join(tmpdir(), "olnode-worker-faults-"));
+  const dir = makeTempDir("olnode-worker-faults-");
   const common: Common = createTestCommon("seeder");
   // A block a second: receipts get their confirmations and epochs move while the worker is down.
   const chain = await startTestChain({ blockTime: 1 });

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Address, keccak256 } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
@@ -17,6 +14,7 @@ import { type Devnet, startDevnet } from "../../node/devnet/startDevnet.ts";
 import { createRandom, mutateWords, syntheticText } from "../../node/worker/validation/syntheticText.ts";
 import { defaultValidationParams } from "../../node/worker/validation/validationParams.ts";
 import { graphql } from "../harness/graphql.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
 import { waitFor } from "../harness/waitFor.ts";
 import { createScenarioContributor, type ScenarioContributor } from "./scenarioContributor.ts";
 import { createEpochDriver, type ScenarioSubject } from "./scenarioDriver.ts";
@@ -94,7 +92,7 @@ describe("five workers on a devnet", () => {
   }, async () => {
     const t0 = Date.now();
     devnet = await startDevnet({
-      dir: mkdtempSync(join(tmpdir(), "olnode-five-workers-")),
+      dir: makeTempDir("olnode-five-workers-"),
       nodes: 5,
       traffic: false,
       logger: createLogger({

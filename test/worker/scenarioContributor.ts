@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Hex, keccak256, type PublicClient, type WalletClient } from "viem";
 import { createTestCommon } from "../../config/common/createCommon.ts";
@@ -18,6 +16,7 @@ import {
   encodeChunkMessage,
   type P2PNode,
 } from "../../p2p/index.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
 
 /**
  * How a contribution's chunks reach the network:
@@ -77,7 +76,7 @@ export async function createScenarioContributor(parameters: {
   const { publicClient, addresses } = parameters;
   const as = (walletClient: WalletClient) => ({ publicClient, walletClient });
   const common = createTestCommon("scenario-contributor");
-  const dir = mkdtempSync(join(tmpdir(), "olnode-scenario-contributor-"));
+  const dir = makeTempDir("olnode-scenario-contributor-");
   const node = await createP2PNode(common, {
     options: {
       keyPath: join(dir, "identity.key"),

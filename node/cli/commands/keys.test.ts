@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { privateKeyToAddress } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { makeTempDir } from "../../../test/harness/tempDir.ts";
 import { decryptKeystore, readKeystoreFile } from "../../keys/keystore.ts";
 
 const entry = new URL("../olnode.ts", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "olnode-keys-cli-"));
+const dir = makeTempDir("olnode-keys-cli-");
 const env = { OLNODE_KEYSTORE_SCRYPT_N: "4096", OLNODE__DATA_DIR: join(dir, "data") };
 function olnode(args: string[]) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OLNODE")));
