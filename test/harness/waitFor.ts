@@ -1,4 +1,4 @@
-import { currentTestSignal } from "./currentTest.ts";
+import { currentTestSignal, liveDiagnoses } from "./currentTest.ts";
 
 /** Thrown from a check to stop waiting at once (the awaited process died): waitFor rethrows it. */
 export class WaitForAbort extends Error {
@@ -35,7 +35,8 @@ export type WaitForOptions = {
   intervalMs?: number;
   /**
    * Called once when the wait gives up; its text ends the error message: the last log lines of the service in
-   * question, its /status, anything that says why the condition never came.
+   * question, its /status, anything that says why the condition never came. The services the harness started
+   * for this file add their last log lines by themselves (registerDiagnosis).
    */
   diagnose?: () => string | Promise<string>;
   /** Stops the wait (WaitForAbort). Defaults to the running test's signal, aborted when the test times out. */
@@ -94,6 +95,8 @@ export async function waitFor<T>(
   if (lastError) lines.push(`  last check failed: ${lastError}`);
   if (!last && !lastError) lines.push("  the check returned nothing truthy");
   if (diagnosis) lines.push(diagnosis);
+  // The last lines of the services this file started (their harness registered them), when not diagnosed above.
+  for (const text of liveDiagnoses()) if (text && !diagnosis?.includes(text)) lines.push(text);
   throw new WaitForTimeoutError(lines.join("\n"), {
     unmet: last?.unmet,
     seen: last?.seen,

@@ -6,7 +6,9 @@ import {
   startIndexer,
 } from "../../indexer/startIndexer.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { registerDiagnosis } from "../harness/currentTest.ts";
 import { graphql as postGraphql } from "../harness/graphql.ts";
+import { lastLines, notYet, waitFor } from "../harness/waitFor.ts";
 
 /** Config overrides that point the indexer at a test chain, database and deployment. */
 export function indexerOverrides(
@@ -59,14 +61,22 @@ export async function startTestIndexer(
   } & Omit<StartIndexerParameters, "overrides" | "env">,
 ): Promise<IndexerProcess> {
   const { chain, databaseUrl, deployment, ...rest } = parameters;
-  return startIndexer({
+  // Its last lines end any wait of the file that gives up (test/harness/currentTest.ts).
+  const recent: string[] = [];
+  const indexer = await startIndexer({
     env: cleanEnv(),
     overrides: indexerOverrides(chain, databaseUrl, deployment),
     onLog: (line) => {
+      recent.push(line.slice(0, 600));
+      if (recent.length > 30) recent.shift();
       if (/"level":(50|60)/.test(line)) console.error(line.slice(0, 2000));
     },
     ...rest,
   });
+  registerDiagnosis(`indexer ${indexer.pid}`, () =>
+    lastLines(`the indexer (ponder, pid ${indexer.pid})`, recent.join("\n"), 30),
+  );
+  return indexer;
 }
 
 /** GET a JSON route; bigints arrive as strings. */
@@ -94,12 +104,15 @@ export function graphql<T = Record<string, { items: Record<string, unknown>[] }>
 
 /** Waits until the indexer has processed `block` (Ponder's /status). */
 export async function waitForBlock(indexer: Pick<IndexerProcess, "url">, block: bigint, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { body } = await getJson(indexer, "/status");
-    const n = (body as { openledger?: { block?: { number?: number } } }).openledger?.block?.number;
-    if (n !== undefined && BigInt(n) >= block) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`indexer did not reach block ${block} within ${timeoutMs} ms`);
+  await waitFor(
+    `the indexer to reach block ${block}`,
+    async () => {
+      const { status, body } = await getJson(indexer, "/status");
+      const n = (body as { openledger?: { block?: { number?: number } } }).openledger?.block?.number;
+      return n !== undefined && BigInt(n) >= block
+        ? true
+        : notYet(`indexed block ${n ?? "unknown"} < ${block}`, { status, body });
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
 }

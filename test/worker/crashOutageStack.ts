@@ -20,8 +20,9 @@ import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmen
 import { syntheticText } from "../../node/worker/validation/syntheticText.ts";
 import { createP2PNode, type P2PNode } from "../../p2p/index.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { registerDiagnosis } from "../harness/currentTest.ts";
 import { makeTempDir } from "../harness/tempDir.ts";
-import { WaitForAbort } from "../harness/waitFor.ts";
+import { lastLines, WaitForAbort } from "../harness/waitFor.ts";
 import { cleanEnv, startTestIndexer } from "../indexer/indexerFixture.ts";
 
 const ENTRY = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
@@ -64,7 +65,14 @@ export type WorkerStack = {
   startIndexer(): Promise<void>;
   /** Publishes a new text on the seeder and commits it on-chain; returns the contribution id. */
   contribute(seed: number): Promise<bigint>;
-  startWorker(env?: Record<string, string>, opts?: { httpPort?: number }): Promise<WorkerProcess>;
+  /**
+   * Starts `olnode start` as the operator. `home` names its data dir and worker schema (default "node"): a test
+   * that must not share a LevelDB lock or a task table with another uses a home of its own.
+   */
+  startWorker(
+    env?: Record<string, string>,
+    opts?: { httpPort?: number; home?: string; signal?: AbortSignal },
+  ): Promise<WorkerProcess>;
   /** Mines to the first block of the next epoch (a worker registered now is active from there). */
   mineToNextEpoch(): Promise<bigint>;
   registered(): Promise<boolean>;
@@ -72,9 +80,14 @@ export type WorkerStack = {
   attestations(): Promise<{ subjectId: bigint; epoch: bigint; txHash: Hash }[]>;
   /** Every attest transaction the operator sent since `fromBlock`, mined or reverted. */
   attestTxs(fromBlock: bigint): Promise<AttestTx[]>;
-  tasks(): Promise<TaskRow[]>;
+  /** The task table of `home`'s worker schema (see startWorker). */
+  tasks(home?: string): Promise<TaskRow[]>;
   stop(): Promise<void>;
 };
+
+/** The worker schema of a home: the default one for "node", as before homes existed. */
+const workerSchema = (home: string) =>
+  home === "node" ? "olnode_worker" : `olnode_worker_${home.replace(/[^a-z0-9_]/gi, "_")}`;
 
 export async function startWorkerStack(parameters: {
   databaseUrl: string;
@@ -142,7 +155,7 @@ export async function startWorkerStack(parameters: {
       string
     >),
     OLNODE__NETWORK: "devnet",
-    OLNODE__DATA_DIR: join(dir, "node", "data"),
+
     OLNODE__CHAIN__L2_RPC_URL: chain.rpcUrl,
     OLNODE__CHAIN__POLLING_INTERVAL_MS: "200",
     OLNODE__DATABASE__URL: parameters.databaseUrl,
@@ -192,13 +205,29 @@ export async function startWorkerStack(parameters: {
       return submitted!.args.contributionId;
     },
     async startWorker(env = {}, opts = {}) {
+      // A test aborted by its timeout starts nothing more (what it started is killed by the harness).
+      opts.signal?.throwIfAborted();
       const httpPort = opts.httpPort ?? (await allocatePort());
+      const home = opts.home ?? "node";
       let logs = "";
       const child = spawn(process.execPath, [ENTRY, "start"], {
-        env: { ...baseEnv(), OLNODE__HTTP__PORT: String(httpPort), ...env },
+        env: {
+          ...baseEnv(),
+          OLNODE__DATA_DIR: join(dir, home, "data"),
+          OLNODE__DATABASE__WORKER_SCHEMA: workerSchema(home),
+          OLNODE__HTTP__PORT: String(httpPort),
+          ...env,
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       children.add(child);
+      registerDiagnosis(`olnode start ${child.pid}`, () =>
+        lastLines(
+          `olnode start (pid ${child.pid}, home ${home}${child.exitCode !== null || child.signalCode !== null ? `, exited ${child.exitCode ?? child.signalCode}` : ""})`,
+          logs,
+          30,
+        ),
+      );
       child.stdout!.on("data", (d) => (logs = `${logs}${d}`.slice(-400_000)));
       child.stderr!.on("data", (d) => (logs = `${logs}${d}`.slice(-400_000)));
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -275,9 +304,9 @@ export async function startWorkerStack(parameters: {
       }
       return out;
     },
-    async tasks() {
+    async tasks(home = "node") {
       const r = await workerPool.query<TaskRow>(
-        "select epoch::text, kind, subject_id, status, tx_hash from olnode_worker.tasks order by id",
+        `select epoch::text, kind, subject_id, status, tx_hash from ${workerSchema(home)}.tasks order by id`,
       );
       return r.rows;
     },

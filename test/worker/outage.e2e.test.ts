@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { launchPostgres, type PostgresProcess } from "../../config/services/launchPostgres.ts";
-import { waitFor } from "../harness/waitFor.ts";
+import { notYet, waitFor } from "../harness/waitFor.ts";
 import { getNodeJson, startWorkerStack, type WorkerProcess, type WorkerStack } from "./crashOutageStack.ts";
 import { startTcpProxy, type TcpProxy } from "./proxyTcp.ts";
 
@@ -49,7 +49,10 @@ describe("olnode start through an L2 RPC outage and a Postgres restart", () => {
     const attested = async (ids: bigint[]) => {
       w.alive();
       const seen = new Set((await s.attestations()).map((a) => a.subjectId));
-      return ids.every((id) => seen.has(id));
+      const missing = ids.filter((id) => !seen.has(id));
+      return (
+        missing.length === 0 || notYet(`no Attested event for subjects ${missing.join(", ")}`, [...seen])
+      );
     };
     await waitFor(
       "the worker's registration",
@@ -138,7 +141,9 @@ describe("olnode start through an L2 RPC outage and a Postgres restart", () => {
       async () => {
         w.alive();
         const rows = await s.tasks();
-        return rows.length === all.length && rows.every((t) => t.status === "confirmed") ? rows : undefined;
+        return rows.length === all.length && rows.every((t) => t.status === "confirmed")
+          ? rows
+          : notYet(`${all.length} confirmed tasks`, rows);
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );

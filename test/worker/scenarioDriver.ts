@@ -1,7 +1,7 @@
 import type { Address, PublicClient } from "viem";
 import { isAssigned } from "../../contracts/assignment.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
-import { waitFor } from "../harness/waitFor.ts";
+import { notYet, waitFor } from "../harness/waitFor.ts";
 
 export type ScenarioSubject = {
   kind: 0 | 1;
@@ -101,6 +101,7 @@ export function createEpochDriver(parameters: {
     async settle(subjects, options = {}) {
       const maxEpochs = options.maxEpochs ?? 6;
       const stepTimeoutMs = options.stepTimeoutMs ?? 60_000;
+      const missed: string[] = [];
       for (let round = 0; round < maxEpochs; round++) {
         const open: ScenarioSubject[] = [];
         for (const s of subjects) if (!(await finalized(s))) open.push(s);
@@ -123,14 +124,16 @@ export function createEpochDriver(parameters: {
             await waitFor(
               what,
               async () => {
-                for (const s of which) if (!(await done(s, epoch, seed, threshold))) return false;
-                return true;
+                const waiting = [];
+                for (const s of which) if (!(await done(s, epoch, seed, threshold))) waiting.push(s.label);
+                return waiting.length === 0 || notYet(`not decided, votes missing: ${waiting.join(", ")}`);
               },
               { timeoutMs: stepTimeoutMs, intervalMs: 500 },
             );
           } catch (error) {
             // A worker may abstain (it never attests): the subject goes on to the next epoch's workers.
             progress(`${(error as Error).message}; moving on`);
+            missed.push((error as Error).message.split("\n").slice(0, 2).join(" "));
           }
         };
         await waitDone(
@@ -149,7 +152,10 @@ export function createEpochDriver(parameters: {
       }
       const left = [];
       for (const s of subjects) if (!(await finalized(s))) left.push(s.label);
-      if (left.length) throw new Error(`Not finalized after ${maxEpochs} epochs: ${left.join(", ")}`);
+      if (left.length)
+        throw new Error(
+          `Not finalized after ${maxEpochs} epochs: ${left.join(", ")} (epoch ${(await position()).epoch}); epochs that gave up waiting:\n${missed.join("\n")}`,
+        );
     },
   };
 }
