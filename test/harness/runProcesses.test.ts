@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { killProcesses, listeningPorts, processesWithEnv, startedAt, uptimeSeconds } from "./runProcesses.ts";
-import { waitFor } from "./waitFor.ts";
+import { notYet, waitFor } from "./waitFor.ts";
 
 describe("runProcesses (the leak check's view of /proc)", () => {
   it("finds a grandchild by an inherited variable, sees its port, and kills it", async () => {
@@ -14,12 +14,14 @@ describe("runProcesses (the leak check's view of /proc)", () => {
       stdio: "ignore",
     });
     try {
-      const found = await waitFor(
+      const node = await waitFor(
         "the node grandchild",
-        () => processesWithEnv("OLTEST_MARKER", marker).filter((p) => p.command.includes("createServer")),
+        () =>
+          processesWithEnv("OLTEST_MARKER", marker).find((p) =>
+            p.command.startsWith(`${process.execPath} -e`),
+          ) ?? notYet("no node process with the marker yet"),
         { timeoutMs: 20_000, intervalMs: 50 },
-      ).then((list) => (list.length ? list : undefined));
-      const node = found![0]!;
+      );
       expect(startedAt(node.pid)!).toBeGreaterThanOrEqual(before - 0.01);
       const ports = await waitFor("its listening port", () => listeningPorts(node.pid)[0], {
         timeoutMs: 20_000,
