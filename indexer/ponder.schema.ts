@@ -1,7 +1,18 @@
-import { index, onchainTable, primaryKey, relations } from "ponder";
+import { index, onchainTable, type PgColumnsBuilders, primaryKey, relations } from "ponder";
 import type { ContributionStatus } from "../contracts/enums/contributionStatus.ts";
 import type { InferenceStatus } from "../contracts/enums/inferenceStatus.ts";
 import type { SubjectKind } from "../contracts/enums/subjectKind.ts";
+
+/**
+ * Where an event row comes from, on every table that holds one row per event: a client can go from any row to
+ * its transaction and log (`eth_getTransactionReceipt`, a block explorer) and order rows in chain order.
+ */
+const eventColumns = (t: PgColumnsBuilders) => ({
+  blockNumber: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+  transactionHash: t.hex().notNull(),
+  logIndex: t.integer().notNull(),
+});
 
 /**
  * The index of every attribution-related event. Rows that are one event each use Ponder's `event.id` as key:
@@ -22,6 +33,12 @@ export const protocol = onchainTable("protocol", (t) => ({
   workerCount: t.integer().notNull(),
   treasury: t.hex(),
   validatorPool: t.hex(),
+  /** The latest AttributionLedger FeeScheduleUpdated, EpochManager ParamsUpdated (integers as strings). */
+  feeSchedule: t.json().$type<Record<string, string>>(),
+  epochParams: t.json().$type<Record<string, string>>(),
+  /** PointsDistributor: wei paid per point, and everything sent to it (Funded). */
+  weiPerPoint: t.bigint(),
+  distributorFunded: t.bigint().notNull(),
 }));
 
 export const datanet = onchainTable(
@@ -99,9 +116,7 @@ export const contributionStatusChange = onchainTable(
     previousStatus: t.text().$type<ContributionStatus>(),
     byOwner: t.boolean().notNull(),
     epoch: t.bigint(),
-    blockNumber: t.bigint().notNull(),
-    timestamp: t.bigint().notNull(),
-    transactionHash: t.hex().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({ contributionIdx: index().on(t.contributionId, t.id) }),
 );
@@ -171,8 +186,7 @@ export const attribution = onchainTable(
     modelId: t.bigint().notNull(),
     weight: t.bigint().notNull(),
     amount: t.bigint().notNull(),
-    blockNumber: t.bigint().notNull(),
-    timestamp: t.bigint().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({
     inferenceIdx: index().on(t.inferenceId),
@@ -206,7 +220,7 @@ export const rewardAccrual = onchainTable(
     inferenceId: t.bigint().notNull(),
     role: t.text().$type<"developer" | "validators" | "platform">().notNull(),
     amount: t.bigint().notNull(),
-    blockNumber: t.bigint().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({ accountIdx: index().on(t.account, t.id), inferenceIdx: index().on(t.inferenceId) }),
 );
@@ -218,9 +232,7 @@ export const rewardClaim = onchainTable(
     account: t.hex().notNull(),
     caller: t.hex().notNull(),
     amount: t.bigint().notNull(),
-    blockNumber: t.bigint().notNull(),
-    timestamp: t.bigint().notNull(),
-    transactionHash: t.hex().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({ accountIdx: index().on(t.account, t.id) }),
 );
@@ -242,6 +254,7 @@ export const worker = onchainTable("worker", (t) => ({
   creditedHeartbeats: t.integer().notNull(),
   registeredBlock: t.bigint().notNull(),
   registeredAt: t.bigint().notNull(),
+  registeredTx: t.hex().notNull(),
 }));
 
 export const heartbeat = onchainTable(
@@ -252,8 +265,7 @@ export const heartbeat = onchainTable(
     worker: t.hex().notNull(),
     window: t.bigint().notNull(),
     credited: t.boolean().notNull(),
-    blockNumber: t.bigint().notNull(),
-    timestamp: t.bigint().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({ workerIdx: index().on(t.worker, t.id) }),
 );
@@ -271,9 +283,7 @@ export const attestation = onchainTable(
     resultHash: t.hex().notNull(),
     acceptVotes: t.integer().notNull(),
     rejectVotes: t.integer().notNull(),
-    blockNumber: t.bigint().notNull(),
-    timestamp: t.bigint().notNull(),
-    transactionHash: t.hex().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({
     subjectIdx: index().on(t.kind, t.subjectId, t.id),
@@ -293,8 +303,7 @@ export const subjectFinalization = onchainTable(
     acceptVotes: t.integer().notNull(),
     rejectVotes: t.integer().notNull(),
     applied: t.boolean().notNull(),
-    blockNumber: t.bigint().notNull(),
-    timestamp: t.bigint().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({ subjectIdx: index().on(t.kind, t.subjectId) }),
 );
@@ -310,7 +319,7 @@ export const pointsChange = onchainTable(
     subjectId: t.bigint().notNull(),
     delta: t.bigint().notNull(),
     total: t.bigint().notNull(),
-    blockNumber: t.bigint().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({ workerEpochIdx: index().on(t.worker, t.epoch) }),
 );
@@ -336,6 +345,7 @@ export const epoch = onchainTable("epoch", (t) => ({
   pointsRoot: t.hex(),
   totalPoints: t.bigint(),
   closedBlock: t.bigint(),
+  closedTx: t.hex(),
   poster: t.hex(),
 }));
 
@@ -367,8 +377,7 @@ export const airdropClaim = onchainTable(
     points: t.bigint().notNull(),
     amount: t.bigint().notNull(),
     caller: t.hex().notNull(),
-    blockNumber: t.bigint().notNull(),
-    transactionHash: t.hex().notNull(),
+    ...eventColumns(t),
   }),
   (t) => ({ accountIdx: index().on(t.account, t.epoch) }),
 );
@@ -394,6 +403,46 @@ export const depositTransaction = onchainTable(
     firstEvent: t.text().notNull(),
   }),
   (t) => ({ blockIdx: index().on(t.blockNumber) }),
+);
+
+/**
+ * Governance and configuration events of every contract: fee schedule, epoch parameters, reward rate, funding,
+ * treasury and validator pool, contract wiring (EpochManagerSet), ownership (Ownable2Step) and roles
+ * (AccessControl). `args` holds the event's arguments by name, integers as decimal strings.
+ */
+export const adminEvent = onchainTable(
+  "admin_event",
+  (t) => ({
+    id: t.text().primaryKey(),
+    contract: t.text().notNull(),
+    address: t.hex().notNull(),
+    name: t.text().notNull(),
+    args: t.json().$type<Record<string, string | boolean>>().notNull(),
+    ...eventColumns(t),
+  }),
+  (t) => ({ nameIdx: index().on(t.name, t.id), txIdx: index().on(t.transactionHash) }),
+);
+
+/** Each Ownable2Step contract's owner, and the pending owner of a transfer not yet accepted. */
+export const contractOwner = onchainTable("contract_owner", (t) => ({
+  address: t.hex().primaryKey(),
+  contract: t.text().notNull(),
+  owner: t.hex().notNull(),
+  pendingOwner: t.hex(),
+  updatedBlock: t.bigint().notNull(),
+}));
+
+/** AccessControl role holders (EpochManager): a row per (contract, role, account) ever granted. */
+export const roleMember = onchainTable(
+  "role_member",
+  (t) => ({
+    address: t.hex().notNull(),
+    role: t.hex().notNull(),
+    account: t.hex().notNull(),
+    active: t.boolean().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (t) => ({ pk: primaryKey({ columns: [t.address, t.role, t.account] }) }),
 );
 
 export const datanetRelations = relations(datanet, ({ many }) => ({

@@ -9,15 +9,16 @@ import {
   rewardClaim,
 } from "ponder:schema";
 import { decodeInferenceStatus } from "../../contracts/enums/inferenceStatus.ts";
-import { bumpAccount, bumpProtocol, getProtocol, lower, noteDeposit } from "./context.ts";
+import { bumpAccount, bumpProtocol, eventMeta, getProtocol, lower, noteDeposit } from "./context.ts";
+import { recordAdminEvent } from "./recordAdminEvent.ts";
 
 ponder.on("AttributionLedger:TreasurySet", async ({ event, context }) => {
-  await noteDeposit(event, context, "AttributionLedger:TreasurySet");
+  await recordAdminEvent(event, context, "AttributionLedger", "TreasurySet");
   await bumpProtocol(context.db, {}, { treasury: lower(event.args.treasury) });
 });
 
 ponder.on("AttributionLedger:ValidatorPoolSet", async ({ event, context }) => {
-  await noteDeposit(event, context, "AttributionLedger:ValidatorPoolSet");
+  await recordAdminEvent(event, context, "AttributionLedger", "ValidatorPoolSet");
   await bumpProtocol(context.db, {}, { validatorPool: lower(event.args.validatorPool) });
 });
 
@@ -34,8 +35,7 @@ ponder.on("AttributionLedger:AttributionRecorded", async ({ event, context }) =>
     modelId: a.modelId,
     weight: a.weight,
     amount: a.amount,
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
+    ...eventMeta(event),
   });
   await context.db.update(contribution, { id: a.contributionId }).set((row) => ({
     attributionCount: row.attributionCount + 1,
@@ -99,7 +99,7 @@ ponder.on("AttributionLedger:InferenceRecorded", async ({ event, context }) => {
       inferenceId: a.inferenceId,
       role: c.role,
       amount: c.amount,
-      blockNumber: event.block.number,
+      ...eventMeta(event),
     });
     await bumpAccount(context.db, c.to, { [c.field]: c.amount, totalEarned: c.amount, claimable: c.amount });
   }
@@ -126,9 +126,7 @@ ponder.on("AttributionLedger:Claimed", async ({ event, context }) => {
     account: lower(a.account),
     caller: lower(a.caller),
     amount: a.amount,
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
+    ...eventMeta(event),
   });
   await bumpAccount(context.db, a.account, { claimed: a.amount, claimable: -a.amount });
 });

@@ -5,7 +5,7 @@ import {
   decodeContributionStatus,
 } from "../../contracts/enums/contributionStatus.ts";
 import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
-import { bumpAccount, bumpProtocol, lower, noteDeposit } from "./context.ts";
+import { bumpAccount, bumpProtocol, eventMeta, lower, noteDeposit } from "./context.ts";
 import { displayText, rawStringsOf } from "./exactText.ts";
 
 const datanetCreatedStrings = rawStringsOf(datanetRegistryAbi, "DatanetCreated");
@@ -97,9 +97,7 @@ ponder.on("DatanetRegistry:ContributionSubmitted", async ({ event, context }) =>
     previousStatus: null,
     byOwner: false,
     epoch: null,
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
+    ...eventMeta(event),
   });
   await context.db.update(datanet, { id: a.datanetId }).set((row) => ({
     contributionCount: row.contributionCount + 1,
@@ -127,9 +125,7 @@ ponder.on("DatanetRegistry:ContributionFinalized", async ({ event, context }) =>
     previousStatus: previous,
     byOwner: a.byOwner,
     epoch: a.byOwner ? null : a.epoch,
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
+    ...eventMeta(event),
   });
   // An owner may flip Accepted <-> Rejected after quorum: move the counts and bytes, never double them.
   const count = (s: ContributionStatus) => (s === status ? 1 : 0) - (s === previous ? 1 : 0);

@@ -14,7 +14,7 @@ import type { Hex } from "viem";
 import { decodePointsReason } from "../../contracts/enums/pointsReason.ts";
 import { decodeSubjectKind, SUBJECT_KIND } from "../../contracts/enums/subjectKind.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
-import { bumpProtocol, type Db, lower, noteDeposit } from "./context.ts";
+import { bumpProtocol, type Db, eventMeta, lower, noteDeposit } from "./context.ts";
 import { displayText, rawStringsOf } from "./exactText.ts";
 
 const registeredStrings = rawStringsOf(epochManagerAbi, "WorkerRegistered");
@@ -93,6 +93,7 @@ ponder.on("EpochManager:EpochClosed", async ({ event, context }) => {
     pointsRoot: a.pointsRoot,
     totalPoints: a.totalPoints,
     closedBlock: event.block.number,
+    closedTx: event.transaction.hash,
     poster: lower(a.poster),
   });
 });
@@ -109,6 +110,7 @@ ponder.on("EpochManager:WorkerRegistered", async ({ event, context }) => {
     withdrawn: false,
     registeredBlock: event.block.number,
     registeredAt: event.block.timestamp,
+    registeredTx: event.transaction.hash,
   };
   // A worker that withdrew may register again: keep its history and totals.
   await context.db
@@ -163,9 +165,7 @@ ponder.on("EpochManager:Attested", async ({ event, context }) => {
     resultHash: a.resultHash,
     acceptVotes: Number(a.acceptVotes),
     rejectVotes: Number(a.rejectVotes),
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
+    ...eventMeta(event),
   });
   await context.db
     .update(worker, { address: lower(a.worker) })
@@ -194,8 +194,7 @@ ponder.on("EpochManager:SubjectFinalized", async ({ event, context }) => {
     acceptVotes: Number(a.acceptVotes),
     rejectVotes: Number(a.rejectVotes),
     applied: a.applied,
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
+    ...eventMeta(event),
   });
   await upsertEpoch(context.db, a.epoch, {}, { finalizedCount: 1 });
 });
@@ -214,7 +213,7 @@ ponder.on("EpochManager:PointsChanged", async ({ event, context }) => {
     subjectId: a.subjectId,
     delta: a.delta,
     total: a.total,
-    blockNumber: event.block.number,
+    ...eventMeta(event),
   });
   await bumpWorkerEpoch(context.db, a.epoch, w, {
     points: a.delta,
@@ -238,8 +237,7 @@ ponder.on("EpochManager:Heartbeat", async ({ event, context }) => {
     worker: w,
     window: a.window,
     credited: a.credited,
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
+    ...eventMeta(event),
   });
   await bumpWorkerEpoch(context.db, a.epoch, w, { heartbeats: 1 });
   await context.db.update(worker, { address: w }).set((row) => ({

@@ -1,6 +1,6 @@
 import { ponder } from "ponder:registry";
 import { airdropClaim } from "ponder:schema";
-import { bumpAccount, lower, noteDeposit } from "./context.ts";
+import { bumpAccount, eventMeta, lower, noteDeposit } from "./context.ts";
 
 ponder.on("PointsDistributor:PointsClaimed", async ({ event, context }) => {
   await noteDeposit(event, context, "PointsDistributor:PointsClaimed");
@@ -12,8 +12,7 @@ ponder.on("PointsDistributor:PointsClaimed", async ({ event, context }) => {
     points: a.points,
     amount: a.amount,
     caller: lower(a.caller),
-    blockNumber: event.block.number,
-    transactionHash: event.transaction.hash,
+    ...eventMeta(event),
   });
   await bumpAccount(context.db, a.account, { airdropClaimed: a.amount });
 });

@@ -24,6 +24,10 @@ const emptyProtocol: ProtocolRow = {
   workerCount: 0,
   treasury: null,
   validatorPool: null,
+  feeSchedule: null,
+  epochParams: null,
+  weiPerPoint: null,
+  distributorFunded: 0n,
 };
 
 function add<T extends Record<string, unknown>>(
@@ -78,9 +82,18 @@ export async function bumpAccount(db: Db, address: Hex, delta: Numeric<AccountRo
 }
 
 type EventLike = {
-  block: { number: bigint };
+  block: { number: bigint; timestamp: bigint };
   transaction: { hash: Hex; type: string; transactionIndex: number };
+  log: { logIndex: number };
 };
+
+/** The columns every one-row-per-event table has (ponder.schema.ts eventColumns). */
+export const eventMeta = (event: EventLike) => ({
+  blockNumber: event.block.number,
+  timestamp: event.block.timestamp,
+  transactionHash: event.transaction.hash,
+  logIndex: event.log.logIndex,
+});
 
 /**
  * Records an OP Stack deposit transaction the first time one of its protocol events is indexed. Ponder's

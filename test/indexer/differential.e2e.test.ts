@@ -61,7 +61,15 @@ afterAll(async () => {
   await db?.drop();
 });
 
-type Decoded = { eventName: string; args: Record<string, unknown>; data: Hex; blockNumber: bigint };
+type Decoded = {
+  eventName: string;
+  args: Record<string, unknown>;
+  data: Hex;
+  blockNumber: bigint;
+  transactionHash: Hex;
+  logIndex: number;
+  address: Address;
+};
 
 /** Every protocol log from the deployment on, decoded with the contracts' ABIs (not the indexer's code). */
 async function chainLogs(): Promise<Decoded[]> {
@@ -89,6 +97,9 @@ async function chainLogs(): Promise<Decoded[]> {
       args: d.args,
       data: l.data,
       blockNumber: l.blockNumber,
+      transactionHash: l.transactionHash,
+      logIndex: l.logIndex,
+      address: l.address,
     };
   });
 }
@@ -370,5 +381,91 @@ it("epochs: every started or closed epoch, with the chain's seed, close state an
       count("SubjectFinalized"),
       count("Heartbeat"),
     ]);
+  }
+});
+
+const ADMIN_EVENT_NAMES = [
+  "EpochManagerSet",
+  "FeeScheduleUpdated",
+  "OwnershipTransferStarted",
+  "OwnershipTransferred",
+  "TreasurySet",
+  "ValidatorPoolSet",
+  "ParamsUpdated",
+  "RoleAdminChanged",
+  "RoleGranted",
+  "RoleRevoked",
+  "Funded",
+  "RewardRateUpdated",
+];
+
+it("every governance event is kept, and owners, roles and settings equal the contracts' views", async () => {
+  const logs = await chainLogs();
+  const a = deployment.addresses;
+  for (const name of ADMIN_EVENT_NAMES) {
+    const [row] = await rows(`SELECT count(*)::int AS n FROM admin_event WHERE name = $1`, [name]);
+    expect(row.n, `${name} (seed ${SEED})`).toBe(logs.filter((l) => l.eventName === name).length);
+  }
+  for (const address of [a.attributionLedger, a.datanetRegistry, a.pointsDistributor]) {
+    const [row] = await rows(`SELECT * FROM contract_owner WHERE address = $1`, [address.toLowerCase()]);
+    const owner = await view<Address>(address, attributionLedgerAbi, "owner");
+    const pending = await view<Address>(address, attributionLedgerAbi, "pendingOwner");
+    expect(row?.owner, `owner of ${address} (seed ${SEED})`).toBe(owner.toLowerCase());
+    expect(row?.pending_owner ?? null).toBe(BigInt(pending) === 0n ? null : pending.toLowerCase());
+  }
+  const roleLogs = logs.filter((l) => l.eventName === "RoleGranted" || l.eventName === "RoleRevoked");
+  for (const l of roleLogs) {
+    const role = l.args.role as Hex;
+    const account = (l.args.account as string).toLowerCase();
+    const [row] = await rows(`SELECT active FROM role_member WHERE role = $1 AND account = $2`, [
+      role,
+      account,
+    ]);
+    const has = await view<boolean>(a.epochManager, epochManagerAbi, "hasRole", [role, account]);
+    expect(row?.active, `role ${role} of ${account} (seed ${SEED})`).toBe(has);
+  }
+  const [p] = await rows(`SELECT * FROM protocol`);
+  expect(BigInt(p.wei_per_point)).toBe(
+    await view<bigint>(a.pointsDistributor, pointsDistributorAbi, "weiPerPoint"),
+  );
+  const fees = await view<Record<string, bigint | number>>(
+    a.attributionLedger,
+    attributionLedgerAbi,
+    "feeSchedule",
+  );
+  expect(p.fee_schedule).toEqual(Object.fromEntries(Object.entries(fees).map(([k, v]) => [k, String(v)])));
+  const params = await view<Record<string, bigint | number>>(a.epochManager, epochManagerAbi, "params");
+  expect(p.epoch_params).toEqual(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])));
+  const funded = logs
+    .filter((l) => l.eventName === "Funded")
+    .reduce((sum, l) => sum + (l.args.amount as bigint), 0n);
+  expect(BigInt(p.distributor_funded)).toBe(funded);
+});
+
+it("every event row names the transaction and log it came from", async () => {
+  const logs = await chainLogs();
+  const byKey = new Map(logs.map((l) => [`${l.transactionHash}:${l.logIndex}`, l]));
+  const tables = {
+    attribution: "AttributionRecorded",
+    reward_claim: "Claimed",
+    heartbeat: "Heartbeat",
+    attestation: "Attested",
+    subject_finalization: "SubjectFinalized",
+    points_change: "PointsChanged",
+    airdrop_claim: "PointsClaimed",
+    contribution_status_change: null,
+    reward_accrual: "InferenceRecorded",
+    admin_event: null,
+  } as const;
+  for (const [table, eventName] of Object.entries(tables)) {
+    const got = await rows(`SELECT block_number, timestamp, transaction_hash, log_index FROM ${table}`);
+    for (const r of got) {
+      const log = byKey.get(`${r.transaction_hash}:${r.log_index}`);
+      expect(log, `${table} row at ${r.transaction_hash}:${r.log_index} (seed ${SEED})`).toBeDefined();
+      expect(BigInt(r.block_number)).toBe(log!.blockNumber);
+      if (eventName) expect(log!.eventName).toBe(eventName);
+    }
+    if (eventName && table !== "reward_accrual")
+      expect(got.length, table).toBe(logs.filter((l) => l.eventName === eventName).length);
   }
 });

@@ -129,6 +129,13 @@ export async function driveLegalCalls(
   const fn = (abi: readonly unknown[], functionName: string, args: unknown[] = []) =>
     encodeFunctionData({ abi, functionName, args } as never);
 
+  const POSTER_ROLE = await read<Hex>(a.epochManager, epochManagerAbi, "POINTS_POSTER_ROLE");
+  /** The test account that owns an Ownable2Step contract now, if any. */
+  const ownerOf = async (address: Address) => {
+    const owner = await read<Address>(address, attributionLedgerAbi, "owner");
+    return accounts.find((x) => x.address === owner);
+  };
+
   const counts = async () => ({
     datanets: await read<bigint>(a.datanetRegistry, datanetRegistryAbi, "datanetCount"),
     contributions: await read<bigint>(a.datanetRegistry, datanetRegistryAbi, "contributionCount"),
@@ -454,9 +461,13 @@ export async function driveLegalCalls(
         if (!entries.some((x) => x.points > 0n)) entries[0]!.points = 1n;
         const tree = buildPointsTree(e, entries);
         trees.set(e, tree);
+        const posters = [];
+        for (const x of accounts)
+          if (await read<boolean>(a.epochManager, epochManagerAbi, "hasRole", [POSTER_ROLE, x.address]))
+            posters.push(x);
         return attempt({
           what: "closeEpoch",
-          from: admin,
+          from: pickOf(posters) ?? admin,
           to: a.epochManager,
           data: fn(epochManagerAbi, "closeEpoch", [e, tree.root, tree.totalPoints]),
         });
@@ -540,7 +551,55 @@ export async function driveLegalCalls(
               random.pick([a.pointsDistributor, random.pick(accounts).address]),
             ]),
         ][roll]!();
-        return attempt({ what: "adminAction", from: admin, to, data });
+        // Ownership moves around (governance below): the call comes from whoever holds the contract now.
+        const from = to === a.epochManager ? admin : await ownerOf(to);
+        if (!from) return;
+        return attempt({ what: "adminAction", from, to, data });
+      },
+    ],
+    [
+      3,
+      "governance",
+      async () => {
+        const ownable = random.pick([a.attributionLedger, a.datanetRegistry, a.pointsDistributor]);
+        const abi = ownable === a.pointsDistributor ? pointsDistributorAbi : attributionLedgerAbi;
+        switch (random.int(0, 4)) {
+          case 0: {
+            const from = await ownerOf(ownable);
+            if (!from) return;
+            return attempt({
+              what: "transferOwnership",
+              from,
+              to: ownable,
+              data: fn(abi, "transferOwnership", [random.pick(accounts).address]),
+            });
+          }
+          case 1: {
+            const pending = await read<Address>(ownable, abi, "pendingOwner");
+            const from = accounts.find((x) => x.address === pending);
+            if (!from) return;
+            return attempt({ what: "acceptOwnership", from, to: ownable, data: fn(abi, "acceptOwnership") });
+          }
+          case 2:
+          case 3:
+            return attempt({
+              what: "posterRole",
+              from: admin,
+              to: a.epochManager,
+              data: fn(epochManagerAbi, random.chance(0.6) ? "grantRole" : "revokeRole", [
+                POSTER_ROLE,
+                random.pick(accounts).address,
+              ]),
+            });
+          default:
+            return attempt({
+              what: "fundDistributor",
+              from: anyone(),
+              to: a.pointsDistributor,
+              data: "0x",
+              value: random.pick([1n, parseEther("0.5")]),
+            });
+        }
       },
     ],
   ];
