@@ -20,6 +20,7 @@ import { createTaskStore } from "../worker/createTaskStore.ts";
 import { createWorker, defaultWorkerOptions, type Worker } from "../worker/createWorker.ts";
 import { createWorkerDb } from "../worker/db/createWorkerDb.ts";
 import { migrateWorkerDb } from "../worker/db/migrateWorkerDb.ts";
+import { isAlreadyDone } from "../worker/revertMeaning.ts";
 import { createIndexerSubjectSource } from "../worker/subjects/createIndexerSubjectSource.ts";
 import { createTxSubmitter, type TxFailing } from "../worker/tx/createTxSubmitter.ts";
 import { createViewsDb } from "./createViewsDb.ts";
@@ -138,7 +139,7 @@ export async function createNode(
         // default resumes it within seconds of the RPC's return (outage e2e test), at one call per 5 s.
         backoff: { maxMs: 5_000 },
         // After a crash, a resumed attestation or registration may find its goal already reached.
-        isSatisfied: (revert) => SATISFIED_BY.includes(revert.errorName),
+        isSatisfied: isAlreadyDone,
         ...(crash && {
           onStep: (step, key) => {
             if (key.startsWith("attest:")) crash(`tx:${step}`);
@@ -172,7 +173,7 @@ export async function createNode(
           publicClient,
           subjects,
           tasks: createTaskStore(db),
-          sender: createCallSender(submitter, epochManagerAbi, SATISFIED_BY),
+          sender: createCallSender(submitter, epochManagerAbi),
           checkContribution: createContributionChecker({ subjects, chunks: p2pNode }),
           checkInference: createInferenceChecker({
             subjects,
@@ -270,9 +271,6 @@ export async function createNode(
     stop: () => common.shutdown.kill("node stop"),
   };
 }
-
-/** Reverts that mean the worker's call already took effect (e.g. sent before a crash). */
-const SATISFIED_BY = ["AlreadyAttested", "AlreadyRegistered", "HeartbeatTooSoon"];
 
 function parseOpen(amount: string): bigint {
   const [whole, frac = ""] = amount.split(".");

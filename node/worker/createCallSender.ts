@@ -1,20 +1,17 @@
 import type { Abi } from "viem";
+import { isAlreadyDone, revertMeaning } from "./revertMeaning.ts";
 import type { TxSubmitter } from "./tx/createTxSubmitter.ts";
 import { TxFailedError } from "./tx/txErrors.ts";
-import type { CallSender } from "./workerTypes.ts";
+import type { CallOutcome, CallSender } from "./workerTypes.ts";
 
 /**
  * Adapts the transaction submitter to the worker loop's needs: at most one transaction per key, and an
- * outcome instead of an exception for a call the contract refuses (the loop decides what that means).
- * `satisfiedBy` lists revert names that mean "already done" (e.g. AlreadyAttested after a crash).
+ * outcome instead of an exception for a call the contract refuses, settled by the one revert rule
+ * (`revertMeaning.ts`): already done, too late (expired), or failed.
  */
-export function createCallSender(
-  submitter: TxSubmitter,
-  errorAbi: Abi,
-  satisfiedBy: readonly string[],
-): CallSender {
+export function createCallSender(submitter: TxSubmitter, errorAbi: Abi): CallSender {
   return {
-    async send({ key, to, data, value, gas }) {
+    async send({ key, to, data, value, gas }): Promise<CallOutcome> {
       try {
         const outcome = await submitter.submit({
           key,
@@ -23,10 +20,9 @@ export function createCallSender(
           ...(value !== undefined ? { value } : {}),
           ...(gas !== undefined ? { gas } : {}),
           errorAbi,
-          isSatisfied: (revert) => satisfiedBy.includes(revert.errorName),
+          isSatisfied: isAlreadyDone,
         });
-        if (outcome.status === "satisfied")
-          return { status: "failed", error: outcome.errorName, errorName: outcome.errorName };
+        if (outcome.status === "satisfied") return { status: "done", errorName: outcome.errorName };
         if (outcome.receipt.status !== "success") {
           return {
             status: "failed",
@@ -37,9 +33,11 @@ export function createCallSender(
         }
         return { status: "confirmed", txHash: outcome.hash };
       } catch (error) {
-        if (error instanceof TxFailedError)
-          return { status: "failed", error: error.shortMessage, errorName: error.errorName };
-        throw error;
+        if (!(error instanceof TxFailedError)) throw error;
+        // An intent an earlier run recorded as failed is settled by today's rule, not by what was stored.
+        const meaning = revertMeaning(error.errorName);
+        if (meaning === "done") return { status: "done", errorName: error.errorName };
+        return { status: meaning, error: error.shortMessage, errorName: error.errorName };
       }
     },
   };

@@ -1,5 +1,5 @@
 import type { Hash } from "../../contracts/merkle/chunkTree.ts";
-import type { CheckContext } from "./createWorker.ts";
+import type { CheckContext } from "./createTaskProcessor.ts";
 import type { ContributionSubject, SubjectSource } from "./subjects/subjectTypes.ts";
 import {
   createAvailabilityWindow,

@@ -6,7 +6,7 @@ import {
   createAttributionEngine,
   type Tokenizer,
 } from "../attribution/index.ts";
-import type { CheckContext } from "./createWorker.ts";
+import type { CheckContext } from "./createTaskProcessor.ts";
 import type { InferenceSubject, SubjectSource } from "./subjects/subjectTypes.ts";
 import {
   canonicalJson,

@@ -8,9 +8,9 @@ import type { TaskStatus as DbTaskStatus } from "./db/workerDatabase.ts";
 import type { Task, TaskKey, TaskStatus, TaskStore } from "./workerTypes.ts";
 
 /** Unfinished and never sent: nothing on-chain can have come of them. */
-const UNSENT: DbTaskStatus[] = ["pending", "validating", "ready"];
+const UNSENT: DbTaskStatus[] = ["pending", "ready"];
 /** Unfinished, and an attestation may be in flight or mined: only the transaction's outcome settles them. */
-const SENT: DbTaskStatus[] = ["submitting", "submitted"];
+const SENT: DbTaskStatus[] = ["submitting"];
 
 type Row = {
   epoch: bigint | string | number;

@@ -4,7 +4,7 @@ import { createTestCommon } from "../../config/common/createCommon.ts";
 import { NonRetryableUserError, RetryableError } from "../../config/errors/BaseError.ts";
 import { createWorker, defaultWorkerOptions } from "./createWorker.ts";
 import type { SubjectSource } from "./subjects/subjectTypes.ts";
-import type { CallSender, Task, TaskKey, TaskStatus, TaskStore, TxOutcome } from "./workerTypes.ts";
+import type { CallOutcome, CallSender, Task, TaskKey, TaskStatus, TaskStore } from "./workerTypes.ts";
 
 /**
  * The worker loop over fakes of its edges (the chain's view calls, the task table, the sender): fast checks of
@@ -28,13 +28,12 @@ function memoryTasks(rows: Task[]): TaskStore {
       Object.assign(find(k)!, patch);
     },
     async expireBefore(epoch) {
-      const unsent: TaskStatus[] = ["pending", "validating", "ready"];
+      const unsent: TaskStatus[] = ["pending", "ready"];
       const hit = rows.filter((t) => t.epoch < epoch && unsent.includes(t.status));
       for (const t of hit) t.status = "expired";
       return hit.length;
     },
-    sentBefore: async (epoch) =>
-      rows.filter((t) => t.epoch < epoch && (t.status === "submitting" || t.status === "submitted")),
+    sentBefore: async (epoch) => rows.filter((t) => t.epoch < epoch && t.status === "submitting"),
     counts: async () => ({}),
   };
 }
@@ -71,7 +70,7 @@ function sentTask(subjectId: bigint): Task {
   };
 }
 
-function worker(rows: Task[], outcome: (key: string) => Promise<TxOutcome>) {
+function worker(rows: Task[], outcome: (key: string) => Promise<CallOutcome>) {
   const keys: string[] = [];
   const sender: CallSender = {
     send: ({ key }) => {
@@ -104,7 +103,7 @@ describe("createWorker: tasks of a past epoch", () => {
     const { w, keys } = worker(rows, async (key) =>
       key.endsWith(":1")
         ? { status: "confirmed", txHash: TX }
-        : { status: "failed", error: "too late", errorName: "WrongEpoch" },
+        : { status: "expired", error: "too late", errorName: "WrongEpoch" },
     );
     await w.tick();
     expect(keys.sort()).toEqual(["attest:0:0:1", "attest:0:0:2"]);
@@ -178,7 +177,7 @@ describe("createWorker: a pass that outlives its epoch", () => {
         sender: {
           send: async ({ key }) =>
             key.startsWith("attest:1:")
-              ? { status: "failed", error: "too late", errorName: "WrongEpoch" }
+              ? { status: "expired", error: "too late", errorName: "WrongEpoch" }
               : { status: "confirmed", txHash: TX },
         },
         checkContribution: async (subject, ctx) => {

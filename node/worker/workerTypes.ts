@@ -2,15 +2,9 @@ import type { Address, Hex } from "viem";
 import type { SubjectKind } from "../../contracts/enums/subjectKind.ts";
 import type { Verdict } from "../../contracts/enums/verdict.ts";
 
-export type TaskStatus =
-  | "pending"
-  | "validating"
-  | "ready"
-  | "submitting"
-  | "submitted"
-  | "confirmed"
-  | "failed"
-  | "expired";
+import type { TaskStatus } from "./db/workerDatabase.ts";
+
+export type { TaskStatus };
 
 /** One row per (epoch, kind, subject) this worker is assigned. */
 export type Task = {
@@ -37,11 +31,11 @@ export type TaskStore = {
   list(epoch: bigint, statuses: readonly TaskStatus[]): Promise<Task[]>;
   update(key: TaskKey, patch: Partial<Omit<Task, "epoch" | "kind" | "subjectId">>): Promise<void>;
   /**
-   * Marks tasks of epochs before `epoch` that never got as far as a transaction (pending, validating,
-   * ready) expired: their epoch is over. Returns how many.
+   * Marks tasks of epochs before `epoch` that never got as far as a transaction (pending, ready) expired:
+   * their epoch is over. Returns how many.
    */
   expireBefore(epoch: bigint): Promise<number>;
-  /** Tasks of epochs before `epoch` whose attestation may have been sent (submitting, submitted). */
+  /** Tasks of epochs before `epoch` whose attestation may have been sent (submitting). */
   sentBefore(epoch: bigint): Promise<Task[]>;
   counts(epoch: bigint): Promise<Partial<Record<TaskStatus, number>>>;
 };
@@ -54,11 +48,18 @@ export type CheckResult =
   /** This worker cannot decide honestly (e.g. it lacks the corpus): do not attest rather than guess. */
   | { kind: "abstain"; reason: string };
 
-export type TxOutcome =
+/**
+ * How one of the worker's calls ended, settled by the one revert rule (`revertMeaning.ts`): `done` when the
+ * contract says its goal was already reached, `expired` when its moment has passed, `failed` otherwise
+ * (including a transaction mined but reverted).
+ */
+export type CallOutcome =
   | { status: "confirmed"; txHash: Hex }
+  | { status: "done"; errorName: string }
+  | { status: "expired"; error: string; errorName: string }
   | { status: "failed"; txHash?: Hex; error: string; errorName?: string };
 
 /** Sends a contract call at most once per key, across crashes and restarts. */
 export type CallSender = {
-  send(request: { key: string; to: Address; data: Hex; value?: bigint; gas?: bigint }): Promise<TxOutcome>;
+  send(request: { key: string; to: Address; data: Hex; value?: bigint; gas?: bigint }): Promise<CallOutcome>;
 };

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestCommon } from "../../../config/common/createCommon.ts";
@@ -97,6 +98,52 @@ describe("worker database", () => {
       expect(rows[0]!.one).toBe(1);
     } finally {
       await admin.end();
+    }
+  });
+
+  it("starts on a database an older build left behind, moving its retired task states on", async () => {
+    const OLD = "olnode_worker_old";
+    const old = createWorkerDb({ databaseUrl: database.url, schema: OLD });
+    try {
+      // The schema as the build before migration 0003 left it, with a row in each retired state.
+      await sql`create schema ${sql.id(OLD)}`.execute(old);
+      const { "0001_tasks": m1, "0002_tx": m2 } = workerMigrations;
+      const migrator = new Migrator({
+        db: old.withSchema(OLD),
+        migrationTableSchema: OLD,
+        provider: { getMigrations: async () => ({ "0001_tasks": m1!, "0002_tx": m2! }) },
+      });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await sql`insert into ${sql.id(OLD, "tasks")} (epoch, kind, subject_id, status, tx_key)
+        values (1, '0', '1', 'validating', 'k1'), (1, '0', '2', 'submitted', 'k2'), (1, '0', '3', 'confirmed', null)`.execute(
+        old,
+      );
+
+      expect(await migrateWorkerDb(old, OLD)).toEqual({ applied: ["0003_task_states"] });
+      const rows = await old
+        .selectFrom("tasks")
+        .select(["subject_id", "status"])
+        .orderBy("subject_id")
+        .execute();
+      expect(rows).toEqual([
+        { subject_id: "1", status: "pending" },
+        { subject_id: "2", status: "submitting" },
+        { subject_id: "3", status: "confirmed" },
+      ]);
+      const columns = await sql<{ column_name: string }>`
+        select column_name from information_schema.columns where table_schema = ${OLD} and table_name = 'tasks'`.execute(
+        old,
+      );
+      expect(columns.rows.map((c) => c.column_name)).not.toContain("tx_key");
+      expect(columns.rows.map((c) => c.column_name)).not.toContain("not_before");
+      await expect(
+        old
+          .updateTable("tasks")
+          .set({ status: "validating" as never })
+          .execute(),
+      ).rejects.toThrow(/check constraint/);
+    } finally {
+      await old.destroy();
     }
   });
 

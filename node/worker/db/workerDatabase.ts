@@ -9,16 +9,12 @@ type NullableUint256 = ColumnType<string | null, string | bigint | null | undefi
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
-export const TASK_STATUSES = [
-  "pending",
-  "validating",
-  "ready",
-  "submitting",
-  "submitted",
-  "confirmed",
-  "failed",
-  "expired",
-] as const;
+/**
+ * A task's way: pending -> ready (verdict and report stored) -> submitting (attestation under its key) ->
+ * confirmed, or expired (its moment passed) / failed. Migration 0003 retired `validating` and `submitted`,
+ * which nothing ever wrote.
+ */
+export const TASK_STATUSES = ["pending", "ready", "submitting", "confirmed", "failed", "expired"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** One unit of work of the epoch loop: validate or re-check `subject_id` of `kind` in `epoch`, then attest. */
@@ -36,12 +32,8 @@ export type TaskTable = {
   report_hash: string | null;
   /** The canonical report as served over HTTP. */
   report: ColumnType<unknown, unknown, unknown> | null;
-  /** The transaction submitter's intent key for this task's attestation. */
-  tx_key: string | null;
   tx_hash: string | null;
   error: string | null;
-  /** Earliest time the loop may try again (backoff after a retryable failure). */
-  not_before: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 };
