@@ -1,10 +1,13 @@
 import type { ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 
 /**
  * Every service process this process started (anvil, postgres, ponder). They are killed when this process
  * exits for any reason we can catch, so a failing test or a crashed devnet leaves nothing behind.
  */
 const children = new Set<ChildProcess>();
+/** Temporary dirs of those services (embedded Postgres' data): removed once their process is gone. */
+const tempDirs = new Set<string>();
 let hooked = false;
 
 function killAll(): void {
@@ -23,11 +26,34 @@ function killAll(): void {
     }
   }
   children.clear();
+  for (const dir of tempDirs) {
+    try {
+      // A SIGKILLed Postgres may still be closing files for a moment: retry rather than leave the dir.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    } catch {
+      // nothing more we can do while exiting
+    }
+  }
+  tempDirs.clear();
+}
+
+/** Removes `dir` when this process exits (a stop that runs normally removes it earlier: `untrackTempDir`). */
+export function trackTempDir(dir: string): void {
+  hook();
+  tempDirs.add(dir);
+}
+
+export function untrackTempDir(dir: string): void {
+  tempDirs.delete(dir);
 }
 
 export function trackChild(child: ChildProcess): void {
   children.add(child);
   child.once("exit", () => children.delete(child));
+  hook();
+}
+
+function hook(): void {
   if (!hooked) {
     hooked = true;
     process.once("exit", killAll);
@@ -64,4 +90,24 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
   const timer = setTimeout(() => send("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
+  // The leader is gone; members of its group that outlived it (workers it forked) go now. While the group
+  // has members its id cannot be reused, so this reaches only what the child started.
+  if (child.pid && groupExists(child.pid)) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** Whether process group `pgid` still has a member. */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by another user (Postgres runs as `postgres` when we are root).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -69,7 +69,8 @@ export async function launchAnvil(parameters: LaunchAnvilParameters = {}): Promi
   ];
   if (parameters.blockTime !== undefined) args.push("--block-time", String(parameters.blockTime));
   args.push(...(parameters.args ?? []));
-  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C reaches only us, and we stop anvil after what uses it.
+  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
   trackChild(child);
   let output = "";
   const onData = (data: Buffer) => {

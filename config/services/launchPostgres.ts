@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { RetryableError } from "../errors/BaseError.ts";
 import { allocatePort, releasePort } from "./allocatePort.ts";
-import { stopChild, trackChild } from "./childProcesses.ts";
+import { stopChild, trackChild, trackTempDir, untrackTempDir } from "./childProcesses.ts";
 
 export type LaunchPostgresParameters = {
   /** Data directory; kept across launches when given, a temp dir deleted on stop otherwise. */
@@ -178,8 +178,12 @@ export async function launchPostgres(parameters: LaunchPostgresParameters = {}):
     ...ids,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, LC_ALL: "C" },
+    // Its own process group: a terminal's Ctrl-C reaches only us, and we stop Postgres after everything
+    // that uses it (it would otherwise shut down first and cut every connection with 57P01).
+    detached: true,
   });
   trackChild(child);
+  if (temporary) trackTempDir(dataDir);
   let log = "";
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -203,7 +207,10 @@ export async function launchPostgres(parameters: LaunchPostgresParameters = {}):
   try {
     await ready;
   } catch (error) {
-    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    if (temporary) {
+      rmSync(dataDir, { recursive: true, force: true });
+      untrackTempDir(dataDir);
+    }
     throw error;
   } finally {
     clearTimeout(timeout);
@@ -219,7 +226,10 @@ export async function launchPostgres(parameters: LaunchPostgresParameters = {}):
       // SIGINT = "fast shutdown": roll back open transactions, checkpoint, exit.
       await stopChild(child, "SIGINT", 15_000);
       releasePort(port);
-      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      if (temporary) {
+        rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+        untrackTempDir(dataDir);
+      }
     },
   };
 }

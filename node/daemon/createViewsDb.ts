@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Common } from "../../config/common/createCommon.ts";
+import { handlePgErrors } from "../../config/services/handlePgErrors.ts";
 
 // pg returns int8/numeric as strings by default; the readers convert at the edge, so keep that.
 
@@ -18,8 +19,8 @@ export function createViewsDb<DB>(
     // Views only: a statement that runs away must not hold a connection for ever.
     options: `-c search_path=${parameters.viewsSchema},public -c default_transaction_read_only=on -c statement_timeout=15000`,
   });
-  // A Postgres restart drops idle clients; without this handler pg would crash the process.
-  pool.on("error", (error) => common.logger.warn({ msg: "Views DB connection lost", error: error.message }));
+  // A Postgres restart or shutdown drops connections; without handlers pg would crash the process.
+  handlePgErrors(pool, common.logger, "Views DB");
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   common.shutdown.add("views db", () => db.destroy());
   return db;

@@ -1,7 +1,7 @@
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { type Address, keccak256, stringToHex } from "viem";
+import { createDatabase } from "../../config/services/createDatabase.ts";
 import { launchPostgres, type PostgresProcess } from "../../config/services/launchPostgres.ts";
 import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
 import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
@@ -14,17 +14,6 @@ import { type Benchmark, figure, percentile } from "./benchmark.ts";
 const BASELINE_ROOT = join(import.meta.dirname, "..", "indexer", ".baselineApp");
 const EVENTS = Number(process.env.OLNODE_BENCH_INDEXER_EVENTS ?? 100_000);
 const BLOCKS = Number(process.env.OLNODE_BENCH_INDEXER_BLOCKS ?? 200);
-
-async function createDatabase(server: PostgresProcess, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  return server.urlFor(name);
-}
 
 type Setup = {
   chain: TestChain;
@@ -50,7 +39,7 @@ async function setup(): Promise<Setup> {
  * (build, migrations) is reported separately, since on this shared 2-core machine it is mostly noise.
  */
 async function timeBackfill(s: Setup, root: string | undefined, database: string) {
-  const url = await createDatabase(s.server, database);
+  const { url } = await createDatabase({ serverUrl: s.server.url, name: database });
   let backfillStart = 0;
   // Ponder fetches and caches the RPC data (logs, blocks, transactions) while it indexes; how long the fetch
   // alone took says whether the handlers or the sync bound the backfill.
@@ -149,7 +138,12 @@ const benchmarks: Benchmark[] = [
           indexers.push(
             await startIndexer({
               env: cleanEnv(),
-              overrides: indexerOverrides(s.chain, await createDatabase(s.server, name), s.deployment, 1000),
+              overrides: indexerOverrides(
+                s.chain,
+                (await createDatabase({ serverUrl: s.server.url, name })).url,
+                s.deployment,
+                1000,
+              ),
               ...(root ? { root } : {}),
               viewsSchema: null,
             }),

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
+import { createDatabase } from "../../config/services/createDatabase.ts";
 
 /**
  * A fresh, empty database on the run's Postgres server (DATABASE_URL, or the embedded server that
@@ -14,33 +13,6 @@ export function serverUrl(): string {
   return url;
 }
 
-export function databaseUrl(server: string, database: string): string {
-  const u = new URL(server);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 export async function createTestDatabase(prefix = "olnode_test"): Promise<TestDatabase> {
-  const server = serverUrl();
-  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    name,
-    url: databaseUrl(server, name),
-    async drop() {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  return createDatabase({ serverUrl: serverUrl(), prefix });
 }

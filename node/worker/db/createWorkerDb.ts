@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } f
 import pg from "pg";
 import type { Logger } from "../../../config/common/createLogger.ts";
 import { NonRetryableUserError } from "../../../config/errors/BaseError.ts";
+import { handlePgErrors } from "../../../config/services/handlePgErrors.ts";
 import { mapDbError } from "./mapDbError.ts";
 import type { WorkerDatabase } from "./workerDatabase.ts";
 
@@ -42,15 +43,14 @@ export function createWorkerDb(parameters: CreateWorkerDbParameters): WorkerDb {
     },
     options: `-c search_path=${schema},public`,
   });
-  pool.on("error", (error) => {
-    // An idle client lost its server (restart, pg_terminate_backend): pg drops it from the pool by itself.
-    logger?.warn({ msg: "Worker database connection lost", error: error.message });
-  });
-  return new Kysely<WorkerDatabase>({ dialect: new PostgresDialect({ pool: wrapPool(pool, logger) }) });
+  // A client that lost its server (restart, shutdown, pg_terminate_backend), idle or checked out: logged, and
+  // pg drops it from the pool by itself.
+  handlePgErrors(pool, logger, "Worker database");
+  return new Kysely<WorkerDatabase>({ dialect: new PostgresDialect({ pool: wrapPool(pool) }) });
 }
 
 /** Makes every connect and query of `pool` reject with mapped errors, for every kysely query at once. */
-function wrapPool(pool: pg.Pool, logger: Logger | undefined): PostgresPool {
+function wrapPool(pool: pg.Pool): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
     async connect() {
@@ -62,11 +62,6 @@ function wrapPool(pool: pg.Pool, logger: Logger | undefined): PostgresPool {
       }
       let wrapper = wrapped.get(client);
       if (!wrapper) {
-        // pg-pool listens for errors only on idle clients; one checked out mid-transaction would otherwise
-        // raise an unhandled 'error' event when its server goes away.
-        client.on("error", (error) =>
-          logger?.warn({ msg: "Worker database connection lost while in use", error: error.message }),
-        );
         wrapper = new Proxy(client, {
           get(target, property, receiver) {
             if (property === "query")
