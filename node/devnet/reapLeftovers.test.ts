@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
+import { processIdentity } from "../../config/services/processIdentity.ts";
 import { makeTempDir } from "../../test/harness/tempDir.ts";
 import { waitFor } from "../../test/harness/waitFor.ts";
+import { createRunRecord } from "./createRunRecord.ts";
 import { reapLeftovers } from "./reapLeftovers.ts";
 
 const logger = createLogger({ level: "silent", format: "json" });
@@ -47,10 +49,8 @@ describe("reapLeftovers", () => {
     await waitFor("the processes to start", () => running(service, "anvil") && running(stranger, "someone"), {
       timeoutMs: 5_000,
     });
-    writeFileSync(
-      join(dir, "pids.json"),
-      JSON.stringify({ pids: [service.pid, stranger.pid], dirs: [pgDir, foreign, "/etc"] }),
-    );
+    const processes = [processIdentity(service.pid!)!, processIdentity(stranger.pid!)!];
+    writeFileSync(join(dir, "pids.json"), JSON.stringify({ processes, dirs: [pgDir, foreign, "/etc"] }));
 
     reapLeftovers(join(dir, "pids.json"), logger);
 
@@ -62,16 +62,61 @@ describe("reapLeftovers", () => {
     expect(existsSync("/etc")).toBe(true);
   });
 
-  it("reads the bare pid array older runs wrote, and ignores a missing or garbled file", async () => {
+  it("never kills a process that got a recorded pid after the recorded one died (pid reuse)", async () => {
+    const dir = makeTempDir("olnode-reap-");
+    // The process now holding the pid looks exactly like one of ours by its command line...
+    const reuser = sleeper("anvil --network optimism (not the devnet's)");
+    await waitFor("the process to start", () => running(reuser, "not the devnet"), { timeoutMs: 5_000 });
+    const now = processIdentity(reuser.pid!)!;
+    // ...but the record names the process that had this pid before: it started earlier, or in another boot.
+    const earlier = { ...now, startTime: String(BigInt(now.startTime) - 1n) };
+    const otherBoot = { ...now, bootId: "00000000-0000-0000-0000-000000000000" };
+    writeFileSync(join(dir, "pids.json"), JSON.stringify({ processes: [earlier, otherBoot], dirs: [] }));
+
+    reapLeftovers(join(dir, "pids.json"), logger);
+
+    await new Promise((r) => setTimeout(r, 300));
+    expect(exited(reuser)).toBe(false);
+    expect(processIdentity(reuser.pid!)).toEqual(now);
+  });
+
+  it("leaves pids an older run recorded without start times alone, and ignores a missing or garbled file", async () => {
     const dir = makeTempDir("olnode-reap-");
     const service = sleeper("ponder start");
     await waitFor("the service to start", () => running(service, "ponder"), { timeoutMs: 5_000 });
-    writeFileSync(join(dir, "pids.json"), JSON.stringify([service.pid]));
-    reapLeftovers(join(dir, "pids.json"), logger);
-    await waitFor("the service to be killed", () => exited(service), { timeoutMs: 5_000 });
+    writeFileSync(join(dir, "bare.json"), JSON.stringify([service.pid]));
+    writeFileSync(join(dir, "old.json"), JSON.stringify({ pids: [service.pid], dirs: [] }));
+    reapLeftovers(join(dir, "bare.json"), logger);
+    reapLeftovers(join(dir, "old.json"), logger);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(exited(service)).toBe(false);
 
     writeFileSync(join(dir, "garbled.json"), "{not json");
+    writeFileSync(join(dir, "odd.json"), JSON.stringify({ processes: [{ pid: 1 }, "x", null], dirs: [7] }));
     expect(() => reapLeftovers(join(dir, "garbled.json"), logger)).not.toThrow();
+    expect(() => reapLeftovers(join(dir, "odd.json"), logger)).not.toThrow();
     expect(() => reapLeftovers(join(dir, "absent.json"), logger)).not.toThrow();
+  });
+});
+
+describe("createRunRecord", () => {
+  it("records services as they start and, after a stop, kills what is left and removes the file", async () => {
+    const dir = makeTempDir("olnode-reap-");
+    const file = join(dir, "pids.json");
+    const record = createRunRecord(file, logger);
+    const stopped = sleeper("postgres -D stopped-cleanly");
+    const stuck = sleeper("ponder start stuck");
+    await waitFor("the services to start", () => running(stopped, "stopped") && running(stuck, "stuck"), {
+      timeoutMs: 5_000,
+    });
+    record.addProcess(stopped.pid!);
+    record.addProcess(stuck.pid!);
+    expect(JSON.parse(readFileSync(file, "utf8")).processes).toHaveLength(2);
+    stopped.kill("SIGTERM");
+    await waitFor("the clean stop", () => exited(stopped), { timeoutMs: 5_000 });
+
+    expect(await record.ensureGone()).toEqual([]);
+    expect(stuck.signalCode).toBe("SIGKILL");
+    expect(existsSync(file)).toBe(false);
   });
 });

@@ -2,52 +2,86 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../../config/common/createLogger.ts";
+import { isRunning, type ProcessIdentity } from "../../config/services/processIdentity.ts";
 
-export type Leftovers = { pids: number[]; dirs: string[] };
+/** What a devnet run leaves to clean up if it is SIGKILLed: its service processes and Postgres' temp dir. */
+export type Leftovers = { processes: ProcessIdentity[]; dirs: string[] };
+
+/** Our services, by their command line: a second check after the identity. */
+const SERVICE = /anvil|postgres|ponder/;
 
 /**
- * A devnet killed with SIGKILL cannot stop its children; the next start does: every pid the last run
- * recorded that is still one of our services (checked by its command line) is killed before anything starts,
- * and the embedded Postgres' temporary data dir is removed.
+ * Kills the recorded process (its whole process group: Ponder's workers too) only if it is still the very
+ * process that was recorded: same pid, same start time, same boot. A pid reused by an unrelated process has
+ * another start time and is never touched. Returns whether it killed anything.
  */
-export function reapLeftovers(pidFile: string, logger: Logger) {
-  let leftovers: Leftovers;
+export function killRecorded(identity: ProcessIdentity, logger: Logger): boolean {
+  if (!isRunning(identity)) return false;
+  let cmdline = "";
   try {
-    const parsed: unknown = JSON.parse(readFileSync(pidFile, "utf8"));
-    // Older runs wrote a bare pid array.
-    leftovers = Array.isArray(parsed) ? { pids: parsed, dirs: [] } : (parsed as Leftovers);
+    cmdline = readFileSync(`/proc/${identity.pid}/cmdline`, "utf8");
+  } catch {
+    return false;
+  }
+  if (!SERVICE.test(cmdline)) return false;
+  try {
+    process.kill(-identity.pid, "SIGKILL");
+  } catch {
+    try {
+      process.kill(identity.pid, "SIGKILL");
+    } catch {
+      return false; // gone meanwhile
+    }
+  }
+  logger.warn({
+    msg: "Killed a leftover service of a devnet run",
+    pid: identity.pid,
+    command: cmdline.split("\0")[0],
+  });
+  return true;
+}
+
+/** Removes a dir only if it is what launchPostgres made under the temp dir (the record may have been edited). */
+export function removeLeftoverDir(dir: unknown, logger: Logger): void {
+  if (typeof dir !== "string" || dirname(dir) !== tmpdir() || !basename(dir).startsWith("olnode-pg-")) return;
+  if (!existsSync(dir)) return;
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  logger.warn({ msg: "Removed the database dir of a devnet run", dir });
+}
+
+function isIdentity(value: unknown): value is ProcessIdentity {
+  const v = value as ProcessIdentity;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    Number.isInteger(v.pid) &&
+    v.pid > 1 &&
+    typeof v.startTime === "string" &&
+    typeof v.bootId === "string"
+  );
+}
+
+/**
+ * A devnet killed with SIGKILL cannot stop its children; the next start does: every process the last run
+ * recorded that is still that same process (pid, start time, boot) and one of our services is killed before
+ * anything starts, and the embedded Postgres' temporary data dir is removed. Pids recorded without a start
+ * time (an older run's file) cannot be told from a reused pid and are left alone.
+ */
+export function reapLeftovers(pidFile: string, logger: Logger): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(pidFile, "utf8"));
   } catch {
     return;
   }
-  const { pids = [], dirs = [] } = leftovers;
-  for (const pid of pids) {
-    let cmdline = "";
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    } catch {
-      continue;
-    }
-    if (!/anvil|postgres|ponder/.test(cmdline)) continue;
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
-    }
+  const record = (parsed ?? {}) as Partial<Leftovers> & { pids?: unknown };
+  const bare = Array.isArray(parsed) ? parsed : Array.isArray(record.pids) ? record.pids : [];
+  if (bare.length > 0)
     logger.warn({
-      msg: "Killed a leftover service of a previous devnet run",
-      pid,
-      command: cmdline.split("\0")[0],
+      msg: "A previous devnet recorded pids without start times: not killing them, they may be reused",
+      pids: bare.filter((p) => Number.isInteger(p)),
     });
-  }
-  for (const d of dirs) {
-    // Only what launchPostgres made under the temp dir: the file is in a folder the user may have edited.
-    if (typeof d !== "string" || dirname(d) !== tmpdir() || !basename(d).startsWith("olnode-pg-")) continue;
-    if (!existsSync(d)) continue;
-    rmSync(d, { recursive: true, force: true });
-    logger.warn({ msg: "Removed the database dir of a previous devnet run", dir: d });
-  }
+  for (const identity of Array.isArray(record.processes) ? record.processes : [])
+    if (isIdentity(identity)) killRecorded(identity, logger);
+  for (const dir of Array.isArray(record.dirs) ? record.dirs : []) removeLeftoverDir(dir, logger);
 }

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger } from "../../../config/common/createLogger.ts";
+import { createLogger, type Logger } from "../../../config/common/createLogger.ts";
 import { firstLine } from "../../../config/errors/firstLine.ts";
 import { loadConfig } from "../../../config/loadConfig.ts";
 import { DEVNET_KEYS } from "../../../contracts/deploy/devnetKeys.ts";
@@ -19,6 +19,22 @@ async function summary(restUrl: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Everything the devnet started is gone when this runs; anything still holding the event loop (a socket
+ * a library did not close) must not keep the process, and its ports, alive after "stopped". It is named in
+ * the log so it can be fixed, and the process exits anyway.
+ */
+function exitSoon(logger: Logger): void {
+  setTimeout(() => {
+    logger.warn({
+      msg: "Still open after the devnet stopped; exiting anyway",
+      open: process.getActiveResourcesInfo(),
+    });
+    logger.flush?.();
+    process.exit(process.exitCode ?? 0);
+  }, 3_000).unref();
 }
 
 export const devnetCommand: Command = {
@@ -59,20 +75,19 @@ export const devnetCommand: Command = {
     const started = Date.now();
     const say = (m: string) =>
       stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${m}\n`);
-    let stopping = false;
-    let devnet: Awaited<ReturnType<typeof startDevnet>> | undefined;
-    const stopped = new Promise<void>((resolve) => {
-      const stop = async () => {
-        if (stopping) return;
-        stopping = true;
-        say("stopping…");
-        await devnet?.stop();
-        say("stopped");
+    // Ctrl-C reaches only this process (the services run in their own process groups): it stops them in
+    // order, and says "stopped" once none of them is left. During start-up it aborts the start instead.
+    const abort = new AbortController();
+    const requested = new Promise<void>((resolve) => {
+      const onSignal = () => {
+        if (!abort.signal.aborted) say("stopping…");
+        abort.abort();
         resolve();
       };
-      process.once("SIGINT", () => void stop());
-      process.once("SIGTERM", () => void stop());
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
     });
+    let devnet: Awaited<ReturnType<typeof startDevnet>>;
     try {
       devnet = await startDevnet({
         dir,
@@ -81,15 +96,18 @@ export const devnetCommand: Command = {
         traffic: !values["no-traffic"],
         logger,
         onProgress: say,
+        signal: abort.signal,
       });
     } catch (error) {
+      if (abort.signal.aborted) {
+        // startDevnet stopped what it had started before rejecting.
+        say("stopped");
+        exitSoon(logger);
+        return EXIT.ok;
+      }
       say(`failed: ${firstLine(error)}`);
       if (!values.verbose) say(`see ${logFile}`);
       throw error;
-    }
-    if (stopping) {
-      await devnet.stop();
-      return EXIT.ok;
     }
     stdout.write(
       [
@@ -108,8 +126,8 @@ export const devnetCommand: Command = {
       ].join("\n"),
     );
     const timer = setInterval(async () => {
-      const s = await summary(devnet!.restUrl);
-      const t = devnet!.traffic?.counts();
+      const s = await summary(devnet.restUrl);
+      const t = devnet.traffic?.counts();
       say(
         `${s ?? ""}${
           t
@@ -120,8 +138,11 @@ export const devnetCommand: Command = {
         }`,
       );
     }, 15_000);
-    await stopped;
+    await requested;
     clearInterval(timer);
+    await devnet.stop();
+    say("stopped");
+    exitSoon(logger);
     return EXIT.ok;
   },
 };

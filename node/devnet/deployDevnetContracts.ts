@@ -1,0 +1,48 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { AnvilProcess } from "../../config/services/launchAnvil.ts";
+import { defineL2Chain } from "../../contracts/chain/defineL2Chain.ts";
+import { type DeployedAddresses, deployContracts } from "../../contracts/deploy/deployContracts.ts";
+import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
+
+export type DevnetChain = {
+  publicClient: PublicClient;
+  addresses: DeployedAddresses;
+  deploymentBlock: bigint;
+  /** The deployment file the indexer and nodes read (`contracts.deploymentFile`). */
+  deploymentFile: string;
+  /** A wallet client on the devnet for one of DEVNET_KEYS. */
+  wallet(key: `0x${string}`): WalletClient;
+};
+
+/** Deploys the protocol contracts to the devnet's anvil and writes `<dir>/deployment.json`. */
+export async function deployDevnetContracts(anvil: AnvilProcess, dir: string): Promise<DevnetChain> {
+  const chain = defineL2Chain({ id: anvil.chainId, rpcUrl: anvil.rpcUrl, name: "OpenLedger devnet" });
+  const transport = http(anvil.rpcUrl, { retryCount: 3 });
+  const publicClient = createPublicClient({
+    chain,
+    transport,
+    pollingInterval: 250,
+    cacheTime: 0,
+  }) as PublicClient;
+  const wallet = (key: `0x${string}`) =>
+    createWalletClient({ chain, transport, account: privateKeyToAccount(key) }) as WalletClient;
+  const deployed = await deployContracts({
+    walletClient: wallet(DEVNET_KEYS.deployer) as never,
+    publicClient,
+  });
+  const deploymentFile = join(dir, "deployment.json");
+  writeFileSync(
+    deploymentFile,
+    `${JSON.stringify({ chainId: anvil.chainId, startBlock: Number(deployed.deploymentBlock), addresses: deployed.addresses }, null, 2)}\n`,
+  );
+  return {
+    publicClient,
+    addresses: deployed.addresses,
+    deploymentBlock: deployed.deploymentBlock,
+    deploymentFile,
+    wallet,
+  };
+}

@@ -1,0 +1,159 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../config/common/createLogger.ts";
+import { isRunning, type ProcessIdentity } from "../../config/services/processIdentity.ts";
+import { reapLeftovers } from "../../node/devnet/reapLeftovers.ts";
+import { devnetDir } from "../../node/devnet/startDevnet.ts";
+import { waitFor } from "../harness/waitFor.ts";
+
+/**
+ * Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group, `olnode devnet` and every
+ * child still in its group at once. Repeated, at start-up and once up, the devnet must exit 0, print
+ * "stopped" only once none of its processes is left, and leave no process, listening port or temp dir.
+ */
+const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
+const runs: { child: ChildProcess; dataDir: string }[] = [];
+
+afterAll(async () => {
+  for (const { child, dataDir } of runs) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      reapLeftovers(join(devnetDir(dataDir), "pids.json"), createLogger({ level: "silent", format: "json" }));
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+/** Processes (other than `except`) whose environment carries `token`: everything a run started. */
+function processesWith(token: string, except: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === except) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, "utf8").includes(token)) found.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = createConnection({ host: hostname, port: Number(port) });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+type Run = {
+  child: ChildProcess;
+  token: string;
+  output(): { stdout: string; stderr: string };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What the devnet recorded of its services (pids.json), read while it runs. */
+  recorded(): { processes: ProcessIdentity[]; dirs: string[] } | undefined;
+  /** Token-carrying processes alive at the moment "stopped" was printed. */
+  aliveAtStopped: Promise<number[]>;
+};
+
+function startDevnetProcess(): Run {
+  const token = `OLNODE_STOP_TEST_${randomBytes(8).toString("hex")}`;
+  const dataDir = mkdtempSync(join(tmpdir(), "olnode-devnet-stop-"));
+  const env: Record<string, string | undefined> = { ...process.env, DEVNET_STOP_TEST: token };
+  for (const key of Object.keys(env)) if (key.startsWith("OLNODE") || key === "DATABASE_URL") delete env[key];
+  env.OLNODE__DATA_DIR = dataDir;
+  // detached: its own process group, like a terminal's foreground job; SIGINT goes to the whole group.
+  const child = spawn(process.execPath, [entry, "devnet", "--nodes", "2"], {
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  runs.push({ child, dataDir });
+  let stdout = "";
+  let stderr = "";
+  let onStopped: (alive: number[]) => void = () => {};
+  const aliveAtStopped = new Promise<number[]>((resolve) => (onStopped = resolve));
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => {
+    stderr += d;
+    // Checked the moment the line arrives: "stopped" must mean nothing is left.
+    if (/\] stopped\n/.test(stderr)) onStopped(processesWith(token, child.pid!));
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const pidFile = join(devnetDir(dataDir), "pids.json");
+  let last: ReturnType<Run["recorded"]>;
+  return {
+    child,
+    token,
+    output: () => ({ stdout, stderr }),
+    exited,
+    aliveAtStopped,
+    recorded() {
+      try {
+        last = JSON.parse(readFileSync(pidFile, "utf8"));
+      } catch {
+        // not written yet, or removed after a clean stop
+      }
+      return last;
+    },
+  };
+}
+
+async function ctrlC(run: Run) {
+  process.kill(-run.child.pid!, "SIGINT");
+  const exit = await Promise.race([
+    run.exited,
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 90_000)),
+  ]);
+  const { stdout, stderr } = run.output();
+  expect(exit, `the devnet did not exit within 90 s of Ctrl-C:\n${stderr.slice(-3000)}`).toEqual({
+    code: 0,
+    signal: null,
+  });
+  expect(stderr.trimEnd().split("\n").at(-1)).toMatch(/\] stopped$/);
+  expect(await run.aliveAtStopped, "processes alive when 'stopped' was printed").toEqual([]);
+  expect(processesWith(run.token, -1)).toEqual([]);
+  const recorded = run.recorded();
+  expect(recorded?.processes.length).toBeGreaterThan(0);
+  for (const p of recorded?.processes ?? []) expect(isRunning(p), `pid ${p.pid}`).toBe(false);
+  for (const dir of recorded?.dirs ?? []) expect(existsSync(dir), dir).toBe(false);
+  for (const url of stdout.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? [])
+    expect(await listening(url), `${url} still listening`).toBe(false);
+  return { stdout, stderr };
+}
+
+describe("olnode devnet stops on a terminal's Ctrl-C (SIGINT to its process group)", () => {
+  it("during start-up, with Postgres and anvil already running", { timeout: 300_000 }, async () => {
+    const run = startDevnetProcess();
+    await waitFor("the indexer to be starting", () => run.output().stderr.includes("starting the indexer"), {
+      timeoutMs: 120_000,
+    });
+    await ctrlC(run);
+  });
+
+  for (const round of [1, 2, 3])
+    it(`once up, with traffic and workers busy (round ${round})`, { timeout: 400_000 }, async () => {
+      const run = startDevnetProcess();
+      await waitFor("the devnet to be up", () => run.output().stdout.includes("devnet is up"), {
+        timeoutMs: 300_000,
+        intervalMs: 500,
+      });
+      // Let traffic, gossip and the workers' transactions get going: connections are open everywhere.
+      await new Promise((r) => setTimeout(r, 3_000 * round));
+      const { stdout } = await ctrlC(run);
+      expect(stdout).toContain("GraphQL");
+    });
+});
