@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createConnection } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
 import { reapLeftovers } from "../../node/devnet/reapLeftovers.ts";
 import { devnetDir } from "../../node/devnet/startDevnet.ts";
 import { graphql } from "../harness/graphql.ts";
+import { isListening } from "../harness/isListening.ts";
 import { makeTempDir } from "../harness/tempDir.ts";
 import { lastLines, notYet, WaitForAbort, waitFor } from "../harness/waitFor.ts";
 
@@ -41,18 +41,6 @@ function devnetTail(): string {
   const logFile = join(dataDir, "devnet.log");
   const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
   return [lastLines("olnode devnet's stderr", stderr, 15), lastLines(logFile, log, 40)].join("\n");
-}
-
-function listening(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = createConnection({ host: hostname, port: Number(port) });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 type Counts = {
@@ -133,7 +121,8 @@ describe("olnode devnet (end to end, as a process)", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(stderr).toContain("stopped");
-    for (const url of [urls.rpcUrl, urls.graphqlUrl, ...urls.nodes]) expect(await listening(url)).toBe(false);
+    for (const url of [urls.rpcUrl, urls.graphqlUrl, ...urls.nodes])
+      expect(await isListening(url)).toBe(false);
     // No process of this devnet survives: anvil, postgres and ponder all ran with paths under dataDir or its ports.
     const { execFileSync } = await import("node:child_process");
     const ps = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });

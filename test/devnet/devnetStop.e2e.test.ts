@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { createLogger } from "../../config/common/createLogger.ts";
 import { isRunning, type ProcessIdentity } from "../../config/services/processIdentity.ts";
 import { reapLeftovers } from "../../node/devnet/reapLeftovers.ts";
 import { devnetDir } from "../../node/devnet/startDevnet.ts";
+import { isListening } from "../harness/isListening.ts";
 import { waitFor } from "../harness/waitFor.ts";
 
 /**
@@ -44,25 +44,15 @@ function processesWith(token: string, except: number): number[] {
   return found;
 }
 
-function listening(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = createConnection({ host: hostname, port: Number(port) });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
 type Run = {
   child: ChildProcess;
   token: string;
   output(): { stdout: string; stderr: string };
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** What the devnet recorded of its services (pids.json), read while it runs. */
-  recorded(): { processes: ProcessIdentity[]; dirs: string[] } | undefined;
+  recorded: (() => { processes: ProcessIdentity[]; dirs: string[] } | undefined) & {
+    pidFileExists(): boolean;
+  };
   /** Token-carrying processes alive at the moment "stopped" was printed. */
   aliveAtStopped: Promise<number[]>;
 };
@@ -101,18 +91,24 @@ function startDevnetProcess(): Run {
     output: () => ({ stdout, stderr }),
     exited,
     aliveAtStopped,
-    recorded() {
-      try {
-        last = JSON.parse(readFileSync(pidFile, "utf8"));
-      } catch {
-        // not written yet, or removed after a clean stop
-      }
-      return last;
-    },
+    recorded: Object.assign(
+      () => {
+        try {
+          last = JSON.parse(readFileSync(pidFile, "utf8"));
+        } catch {
+          // not written yet, or removed after a clean stop
+        }
+        return last;
+      },
+      { pidFileExists: () => existsSync(pidFile) },
+    ),
   };
 }
 
 async function ctrlC(run: Run) {
+  // What the devnet recorded of its services, read while it runs (a clean stop removes the file).
+  const recorded = run.recorded();
+  expect(recorded?.processes.length, "services recorded in pids.json").toBeGreaterThan(0);
   process.kill(-run.child.pid!, "SIGINT");
   const exit = await Promise.race([
     run.exited,
@@ -126,12 +122,11 @@ async function ctrlC(run: Run) {
   expect(stderr.trimEnd().split("\n").at(-1)).toMatch(/\] stopped$/);
   expect(await run.aliveAtStopped, "processes alive when 'stopped' was printed").toEqual([]);
   expect(processesWith(run.token, -1)).toEqual([]);
-  const recorded = run.recorded();
-  expect(recorded?.processes.length).toBeGreaterThan(0);
+  expect(run.recorded.pidFileExists(), "pids.json left after a clean stop").toBe(false);
   for (const p of recorded?.processes ?? []) expect(isRunning(p), `pid ${p.pid}`).toBe(false);
   for (const dir of recorded?.dirs ?? []) expect(existsSync(dir), dir).toBe(false);
   for (const url of stdout.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? [])
-    expect(await listening(url), `${url} still listening`).toBe(false);
+    expect(await isListening(url), `${url} still listening`).toBe(false);
   return { stdout, stderr };
 }
 
