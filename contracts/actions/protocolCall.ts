@@ -55,7 +55,8 @@ export class ProtocolCallRevertedError extends NonRetryableUserError {
   }
 }
 
-function revertData(error: unknown): Hex | undefined {
+/** The revert data (selector and arguments) inside a failed call's error chain, if the node returned any. */
+export function revertData(error: unknown): Hex | undefined {
   let current: unknown = error;
   for (let i = 0; i < 16 && current instanceof Error; i++) {
     const data = (current as { data?: unknown }).data;

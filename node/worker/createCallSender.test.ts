@@ -21,7 +21,8 @@ function submitter(answer: (p: SubmitParameters) => Promise<SubmitOutcome>) {
   return { s, seen };
 }
 
-const send = (s: TxSubmitter) => createCallSender(s, epochManagerAbi).send({ key: "k", to: TO, data: "0x" });
+const send = (s: TxSubmitter) =>
+  createCallSender(s, epochManagerAbi).send({ key: "k", call: { functionName: "f", to: TO, data: "0x" } });
 
 describe("createCallSender: one rule for a refused call", () => {
   it("passes the rule to the submitter, so an already-done revert in simulation ends satisfied", async () => {

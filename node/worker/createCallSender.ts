@@ -11,13 +11,13 @@ import type { CallOutcome, CallSender } from "./workerTypes.ts";
  */
 export function createCallSender(submitter: TxSubmitter, errorAbi: Abi): CallSender {
   return {
-    async send({ key, to, data, value, gas }): Promise<CallOutcome> {
+    async send({ key, call, gas }): Promise<CallOutcome> {
       try {
         const outcome = await submitter.submit({
           key,
-          to,
-          data,
-          ...(value !== undefined ? { value } : {}),
+          to: call.to,
+          data: call.data,
+          ...(call.value !== undefined ? { value: call.value } : {}),
           ...(gas !== undefined ? { gas } : {}),
           errorAbi,
           isSatisfied: isAlreadyDone,

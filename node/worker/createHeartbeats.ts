@@ -1,7 +1,7 @@
 import type { Address, PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
+import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
-import { sendEpochManagerCall } from "./sendEpochManagerCall.ts";
 import type { CallSender } from "./workerTypes.ts";
 
 export type HeartbeatsDependencies = {
@@ -44,10 +44,9 @@ export function createHeartbeats(common: Common, deps: HeartbeatsDependencies): 
         last = BigInt(w.lastHeartbeatWindow);
         return;
       }
-      const outcome = await sendEpochManagerCall(deps.sender, deps.epochManager, {
+      const outcome = await deps.sender.send({
         key: `heartbeat:${window}`,
-        functionName: "heartbeat",
-        args: [],
+        call: heartbeatCall({ address: deps.epochManager }),
       });
       if (outcome.status === "confirmed" || outcome.status === "done") {
         last = window;

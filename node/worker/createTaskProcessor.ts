@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
-import { sendEpochManagerCall } from "./sendEpochManagerCall.ts";
+import { attestCall } from "../../contracts/actions/attest.ts";
 import type { Subject, SubjectSource } from "./subjects/subjectTypes.ts";
 import type { CallSender, CheckResult, Task, TaskKey, TaskStore } from "./workerTypes.ts";
 
@@ -107,10 +107,17 @@ export function createTaskProcessor(common: Common, deps: TaskProcessorDependenc
     if (current.status !== "ready" && current.status !== "submitting") return;
     await deps.tasks.update(key, { status: "submitting" });
     await deps.onStep?.("task-submitting", key);
-    const outcome = await sendEpochManagerCall(deps.sender, deps.epochManager, {
+    const outcome = await deps.sender.send({
       key: `attest:${taskKeyString(key)}`,
-      functionName: "attest",
-      args: [key.epoch, key.kind, key.subjectId, current.verdict!, current.score!, current.reportHash!],
+      call: attestCall({
+        address: deps.epochManager,
+        epoch: key.epoch,
+        kind: key.kind,
+        subjectId: key.subjectId,
+        verdict: current.verdict!,
+        score: current.score!,
+        resultHash: current.reportHash!,
+      }),
       gas: ATTEST_GAS,
     });
     if (outcome.status === "confirmed" || outcome.status === "done") {

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Hex } from "viem";
 import { BaseError } from "../../config/errors/BaseError.ts";
 import { decodeSubjectKind, type SubjectKind } from "../../contracts/enums/subjectKind.ts";
+import { decodeVerdict } from "../../contracts/enums/verdict.ts";
 import type { WorkerDb } from "./db/createWorkerDb.ts";
 import { mapDbError } from "./db/mapDbError.ts";
 import type { TaskStatus as DbTaskStatus } from "./db/workerDatabase.ts";
@@ -45,7 +46,7 @@ function toTask(r: Row): Task {
     subjectId: BigInt(r.subject_id),
     status: r.status as TaskStatus,
     attempts: r.attempts,
-    verdict: r.verdict,
+    verdict: r.verdict === null ? null : (decodeVerdict(r.verdict) ?? null),
     score: r.score === null ? null : Number(r.score),
     reportHash: r.report_hash as Hex | null,
     report: typeof r.report === "string" ? new TextEncoder().encode(r.report) : null,

@@ -2,6 +2,8 @@ import type { Address, Hex, PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { isRetryable } from "../../config/errors/BaseError.ts";
 import { firstLine } from "../../config/errors/firstLine.ts";
+import { registerWorkerCall } from "../../contracts/actions/registerWorker.ts";
+import { startEpochCall } from "../../contracts/actions/startEpoch.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { assignTasks } from "./assignTasks.ts";
 import { createHeartbeats } from "./createHeartbeats.ts";
@@ -10,7 +12,6 @@ import {
   type TaskProcessorDependencies,
   type WorkerStep,
 } from "./createTaskProcessor.ts";
-import { sendEpochManagerCall } from "./sendEpochManagerCall.ts";
 import type { EpochPoints } from "./subjects/subjectTypes.ts";
 import type { Task, TaskKey } from "./workerTypes.ts";
 
@@ -101,11 +102,13 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     const w = await read<{ registered: boolean }>("getWorker", [deps.account]);
     if (!w.registered) {
       log.info({ msg: "Registering worker", account: deps.account, stake: options.stake.toString() });
-      const outcome = await sendEpochManagerCall(deps.sender, deps.epochManager, {
+      const outcome = await deps.sender.send({
         key: `register:${deps.account}`,
-        functionName: "register",
-        args: [options.peerId],
-        value: options.stake,
+        call: registerWorkerCall({
+          address: deps.epochManager,
+          peerId: options.peerId,
+          stake: options.stake,
+        }),
       });
       if (outcome.status !== "confirmed" && outcome.status !== "done")
         throw new Error(`Registration failed: ${outcome.error}`);
@@ -118,10 +121,9 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     if (info.started) return;
     // Anyone may seed an epoch; the first caller pays. Idempotent by key; a race with another worker reverts
     // harmlessly in simulation and is not sent.
-    const outcome = await sendEpochManagerCall(deps.sender, deps.epochManager, {
+    const outcome = await deps.sender.send({
       key: `start-epoch:${epoch}`,
-      functionName: "startEpoch",
-      args: [],
+      call: startEpochCall({ address: deps.epochManager }),
     });
     if (outcome.status !== "confirmed" && outcome.status !== "done")
       log.debug({ msg: "startEpoch not sent", epoch, error: outcome.error });

@@ -1,4 +1,5 @@
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
+import type { ProtocolCall } from "../../contracts/actions/protocolCall.ts";
 import type { SubjectKind } from "../../contracts/enums/subjectKind.ts";
 import type { Verdict } from "../../contracts/enums/verdict.ts";
 
@@ -13,7 +14,7 @@ export type Task = {
   subjectId: bigint;
   status: TaskStatus;
   attempts: number;
-  verdict: number | null;
+  verdict: Verdict | null;
   score: number | null;
   reportHash: Hex | null;
   report: Uint8Array | null;
@@ -59,7 +60,7 @@ export type CallOutcome =
   | { status: "expired"; error: string; errorName: string }
   | { status: "failed"; txHash?: Hex; error: string; errorName?: string };
 
-/** Sends a contract call at most once per key, across crashes and restarts. */
+/** Sends a contract call (a typed action's `…Call()`) at most once per key, across crashes and restarts. */
 export type CallSender = {
-  send(request: { key: string; to: Address; data: Hex; value?: bigint; gas?: bigint }): Promise<CallOutcome>;
+  send(request: { key: string; call: ProtocolCall; gas?: bigint }): Promise<CallOutcome>;
 };

@@ -1,5 +1,6 @@
 import { type Abi, decodeErrorResult, type Hex, BaseError as ViemBaseError } from "viem";
 import { NonRetryableUserError, RetryableError } from "../../../config/errors/BaseError.ts";
+import { revertData } from "../../../contracts/actions/protocolCall.ts";
 
 /** A simulated call reverted: what the contract said, decoded against the ABI when it knows the error. */
 export type TxRevert = { errorName: string; data: Hex | undefined; message: string };
@@ -55,18 +56,6 @@ export function classifyBroadcastError(error: unknown): BroadcastErrorKind {
   )
     return "underpriced";
   return "other";
-}
-
-function revertData(error: unknown): Hex | undefined {
-  let current: unknown = error;
-  for (let i = 0; i < 16 && current instanceof Error; i++) {
-    const data = (current as { data?: unknown }).data;
-    if (typeof data === "string" && /^0x[0-9a-fA-F]*$/.test(data)) return data as Hex;
-    if (data && typeof data === "object" && typeof (data as { data?: unknown }).data === "string")
-      return (data as { data: Hex }).data;
-    current = current.cause;
-  }
-  return undefined;
 }
 
 /**
