@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
@@ -9,6 +8,8 @@ import { isRunning, type ProcessIdentity } from "../../config/services/processId
 import { reapLeftovers } from "../../node/devnet/reapLeftovers.ts";
 import { devnetDir } from "../../node/devnet/startDevnet.ts";
 import { isListening } from "../harness/isListening.ts";
+import { processesWithEnv } from "../harness/runProcesses.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
 import { waitFor } from "../harness/waitFor.ts";
 
 /**
@@ -25,23 +26,14 @@ afterAll(async () => {
       child.kill("SIGKILL");
       reapLeftovers(join(devnetDir(dataDir), "pids.json"), createLogger({ level: "silent", format: "json" }));
     }
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }, 60_000);
 
-/** Processes (other than `except`) whose environment carries `token`: everything a run started. */
+/** Processes (other than `except`) started by the run marked `token`: everything it started. */
 function processesWith(token: string, except: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === except) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, "utf8").includes(token)) found.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
+  return processesWithEnv("DEVNET_STOP_TEST", token)
+    .map((p) => p.pid)
+    .filter((pid) => pid !== except);
 }
 
 type Run = {
@@ -59,7 +51,7 @@ type Run = {
 
 function startDevnetProcess(): Run {
   const token = `OLNODE_STOP_TEST_${randomBytes(8).toString("hex")}`;
-  const dataDir = mkdtempSync(join(tmpdir(), "olnode-devnet-stop-"));
+  const dataDir = makeTempDir("olnode-devnet-stop-");
   const env: Record<string, string | undefined> = { ...process.env, DEVNET_STOP_TEST: token };
   for (const key of Object.keys(env)) if (key.startsWith("OLNODE") || key === "DATABASE_URL") delete env[key];
   env.OLNODE__DATA_DIR = dataDir;
