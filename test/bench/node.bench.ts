@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Benchmark, figure } from "./benchmark.ts";
@@ -55,6 +55,7 @@ const benchmarks: Benchmark[] = [
         child.kill("SIGINT");
         await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
         if (child.exitCode === null) child.kill("SIGKILL");
+        rmSync(dataDir, { recursive: true, force: true });
       }
       if (upAt === undefined || attributedAt === undefined)
         throw new Error("the devnet never showed an attributed inference");
