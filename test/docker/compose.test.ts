@@ -27,6 +27,7 @@ type Service = {
   volumes?: (string | VolumeLong)[];
   ports?: (string | { target?: number; published?: string | number })[];
   command?: string[] | string;
+  entrypoint?: string[] | string;
 };
 type Compose = {
   services: Record<string, Service>;
@@ -172,6 +173,27 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
     const firstOptional = envExample.indexOf("# OPTIONAL");
     expect(envExample.indexOf("# REQUIRED")).toBeGreaterThan(-1);
     expect(envExample.indexOf("# REQUIRED")).toBeLessThan(firstOptional);
+  });
+
+  it("closes op-geth's debug API unless asked and requires a real Grafana password (issue 19)", async () => {
+    const geth = (all().services["op-geth"]!.command ?? []) as string[];
+    for (const flag of ["--http.api=", "--ws.api="]) {
+      const apis = geth
+        .find((a) => a.startsWith(flag))!
+        .slice(flag.length)
+        .split(",");
+      expect(apis, flag).toEqual(["eth", "net", "web3", "txpool"]);
+    }
+    const grafana = configs.get("monitoring")!.services.grafana!;
+    const guard = ([grafana.entrypoint ?? []].flat() as string[]).join(" ");
+    // The guard refuses what .env.example ships and the old default; compose passes `$$` as `$`.
+    expect(guard).toContain('case "$GF_SECURITY_ADMIN_PASSWORD" in ""|admin|CHANGE-ME*)');
+    expect(grafana.environment!.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^CHANGE-ME/);
+    const withoutPassword = join(dir, "no-grafana.env");
+    writeFileSync(withoutPassword, envExample.replace(/^GRAFANA_ADMIN_PASSWORD=.*$/m, ""));
+    const result = await composeConfig(bin!, { envFile: withoutPassword, profiles: ["monitoring"] });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("set GRAFANA_ADMIN_PASSWORD in .env");
   });
 
   it("health-checks the node and the indexer on their own ports", () => {
