@@ -144,9 +144,26 @@ export const configSchema = z
             "Where the node reaches the indexer's API. Defaults to http://<indexer.host>:<indexer.port>.",
           example: "http://indexer:42069",
         }),
+        corsOrigins: meta(
+          z
+            .array(
+              z
+                .string()
+                .regex(
+                  /^https?:\/\/[^/\s*]+$/,
+                  "expected an origin such as https://explorer.example.org (no path, no *)",
+                ),
+            )
+            .default([]),
+          {
+            description:
+              "Web origins whose pages may call the indexer's API from a browser (CORS); comma-separated in env. Empty: no browser page may, whatever Ponder's preflight says.",
+            example: "https://explorer.example.org",
+          },
+        ),
       })
       .strict()
-      .default({ host: "127.0.0.1", port: 42069 }),
+      .default({ host: "127.0.0.1", port: 42069, corsOrigins: [] }),
     p2p: z
       .object({
         enabled: meta(z.boolean().default(true), {
