@@ -1,22 +1,58 @@
 import { db } from "ponder:api";
 import schema from "ponder:schema";
+import { getTableName, isTable, type Table } from "drizzle-orm";
 import { Hono } from "hono";
-import { client, graphql } from "ponder";
+import { loadConfig } from "../../../config/loadConfig.ts";
+import { browserGuard } from "./browserGuard.ts";
+import { createGraphqlRoute } from "./graphql/createGraphqlRoute.ts";
 import { createRestApi } from "./rest.ts";
+import { createSqlApi } from "./sql/createSqlApi.ts";
 
 /**
  * The indexer's one HTTP app (Ponder adds /health, /ready, /status and /metrics in front of it):
- * - /graphql: Ponder's GraphQL, with operation limits so one query cannot fan out across the whole index;
- * - /sql/*: SQL over HTTP for @ponder/client (read-only, Ponder validates every statement);
+ * - /graphql: Ponder's GraphQL behind a body limit, a cost estimate and a deadline (graphql/);
+ * - /sql/*: SQL over HTTP for @ponder/client, as a read-only role on its own pool (sql/);
  * - /api/v1: the REST API for an explorer backend.
+ * Every route first passes the browser guard (Host on loopback binds, allowed web origins).
+ * Limits: apiLimits.ts and graphql/estimateQueryCost.ts, documented in indexer/README.md.
  */
-const app = new Hono();
+const config = loadConfig();
+// Ponder's build globals (see ponder/src/build): the views schema of `ponder start --views-schema`, its logger.
+const ponder = globalThis as unknown as {
+  PONDER_NAMESPACE_BUILD?: { viewsSchema?: string };
+  PONDER_COMMON?: {
+    logger: { warn(entry: object): void; error(entry: object): void };
+    apiShutdown: { add(callback: () => Promise<void>): void };
+  };
+};
+const viewsSchema = ponder.PONDER_NAMESPACE_BUILD?.viewsSchema ?? config.database.viewsSchema;
+const logger = ponder.PONDER_COMMON?.logger;
 
-app.use("/sql/*", client({ db, schema }));
-app.use(
-  "/graphql",
-  graphql({ db, schema }, { maxOperationDepth: 8, maxOperationTokens: 2000, maxOperationAliases: 20 }),
-);
+const app = new Hono();
+app.use("*", browserGuard({ bindHost: config.indexer.host, corsOrigins: config.indexer.corsOrigins }));
+
+const sql = createSqlApi({
+  adminUrl: config.database.url ?? "",
+  viewsSchema,
+  tables: Object.values(schema as Record<string, unknown>)
+    .filter((t): t is Table => isTable(t))
+    .map((t) => getTableName(t)),
+  log: (entry) => logger?.warn(entry),
+});
+ponder.PONDER_COMMON?.apiShutdown.add(() => sql.close());
+app.route("/sql", sql.app);
+app.use("/graphql", createGraphqlRoute({ db, schema }));
 app.route("/api/v1", createRestApi());
+// Ponder's own error page names source files and echoes the body: nothing of it reaches a client.
+app.onError((error) => {
+  logger?.error({ msg: "API request failed", error: error as Error });
+  return new Response(
+    JSON.stringify({ error: { code: "INTERNAL", message: "internal error; see the indexer log" } }),
+    {
+      status: 500,
+      headers: { "content-type": "application/json; charset=utf-8" },
+    },
+  );
+});
 
 export default app;

@@ -1,0 +1,297 @@
+import { request } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_LIMITS } from "../../indexer/src/api/apiLimits.ts";
+import { QUERY_COST_LIMITS } from "../../indexer/src/api/graphql/estimateQueryCost.ts";
+import type { IndexerProcess } from "../../indexer/startIndexer.ts";
+import type { TestChain } from "../harness/anvil.ts";
+import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
+import { generateProtocolActivity } from "../harness/protocolActivity.ts";
+import { startDeployedChain, startTestIndexer, waitForBlock } from "./indexerFixture.ts";
+
+/**
+ * Issue 19 against a real indexer (anvil, Postgres, `ponder start`): what an outside attacker or a careless
+ * client sends to the API — over-budget and malformed GraphQL, hostile SQL, a flood of live queries, other
+ * web origins — gets a clear 4xx, and nothing reads outside the index's views.
+ */
+let chain: TestChain;
+let db: TestDatabase;
+let deployment: Awaited<ReturnType<typeof startDeployedChain>>["deployment"];
+let indexer: IndexerProcess;
+const VIEWS = "olnode_api";
+
+const ISSUE_QUERY = `{ ${Array.from(
+  { length: 20 },
+  (_, i) =>
+    `a${i}: contributions(limit:1000){totalCount items{datanet{contributions(limit:1000){totalCount items{attributions(limit:1000){totalCount items{id}}}}}}}`,
+).join(" ")} }`;
+
+async function gql(body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${indexer.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    text,
+    json: JSON.parse(text) as {
+      data?: Record<string, { items: unknown[] }>;
+      errors?: { message: string; extensions: Record<string, unknown> & { cost?: number } }[];
+    },
+  };
+}
+
+const superjsonQuery = (sql: string, params: unknown = []) => JSON.stringify({ json: { sql, params } });
+
+async function sql(statement: string, params: unknown = []) {
+  const res = await fetch(
+    `${indexer.url}/sql/db?sql=${encodeURIComponent(superjsonQuery(statement, params))}`,
+  );
+  const text = await res.text();
+  return {
+    status: res.status,
+    text,
+    body: JSON.parse(text) as { rows?: Record<string, unknown>[]; error?: { code: string; message: string } },
+  };
+}
+
+beforeAll(async () => {
+  ({ chain, deployment } = await startDeployedChain());
+  db = await createTestDatabase("olnode_api_e2e");
+  const activity = await generateProtocolActivity({ chain, addresses: deployment.addresses, seed: 19 });
+  indexer = await startTestIndexer({
+    chain,
+    databaseUrl: db.url,
+    deployment,
+    schema: "idx_api",
+    viewsSchema: VIEWS,
+  });
+  await waitForBlock(indexer, activity.toBlock);
+  // The role's grants follow the views Ponder creates at the end of the backfill.
+  for (let i = 0; i < 100 && (await sql("select 1 as one")).status === 503; i++) await sleep(200);
+}, 240_000);
+
+afterAll(async () => {
+  await indexer?.stop();
+  await chain?.stop();
+  await db?.drop();
+});
+
+describe("GraphQL: bounded before it runs", () => {
+  it("answers a normal query with its cost", async () => {
+    const r = await gql({ query: "{ contributions(limit: 5) { items { id datanet { id } } } }" });
+    expect(r.status).toBe(200);
+    expect(r.json.data!.contributions!.items.length).toBeGreaterThan(0);
+  });
+
+  it("refuses the issue's query with 400 naming its cost and the limit, and the indexer stays responsive", async () => {
+    const r = await gql({ query: ISSUE_QUERY });
+    expect(r.status).toBe(400);
+    expect(r.json.errors![0]!.extensions).toMatchObject({
+      code: "QUERY_TOO_EXPENSIVE",
+      maxCost: QUERY_COST_LIMITS.maxCost,
+    });
+    expect(r.json.errors![0]!.extensions.cost).toBeGreaterThan(1e9);
+    expect(r.json.errors![0]!.message).toMatch(/the limit is 10,000/);
+    expect((await fetch(`${indexer.url}/api/v1/stats`)).status).toBe(200);
+  });
+
+  it("gives the caller's mistakes a 4xx with a useful message, never INTERNAL_SERVER_ERROR", async () => {
+    const deep = `{ contributions(limit: 1) { items { datanet { contributions(limit: 1) { items { datanet { contributions(limit: 1) { items { datanet { contributions(limit: 1) { items { id } } } } } } } } } } } }`;
+    const aliases = `{ ${Array.from({ length: 21 }, (_, i) => `a${i}: protocol(id: "protocol") { id }`).join(" ")} }`;
+    const cases: [unknown, number, RegExp][] = [
+      [
+        { query: "{ contributions(limit: 1001) { items { id } } }" },
+        400,
+        /limit 1001 on contributions is over the maximum of 1000/,
+      ],
+      [{ query: "{ contributions(limit: -5) { items { id } } }" }, 400, /must not be negative/],
+      [{ query: '{ contributions(after: "not-a-cursor") { items { id } } }' }, 400, /is not a cursor/],
+      [
+        { query: "{ contributions(after: $c) { items { id } } }", variables: { c: "%%%" } },
+        400,
+        /cursor|Variable/,
+      ],
+      [{ query: deep }, 400, /depth/i],
+      [{ query: aliases }, 400, /aliases/i],
+      [{ query: "{ nope { id } }" }, 400, /Cannot query field "nope"/],
+      [{ query: "{ contributions(" }, 400, /Syntax Error/],
+      [
+        { query: `{ contributions(where: { id: "${"9".repeat(5000)}" }) { items { id } } }` },
+        400,
+        /string of 5000 characters/,
+      ],
+      ["{not json", 400, /not JSON/],
+      [{ variables: {} }, 400, /"query" string/],
+      [
+        { query: "{ contributions { items { id } } }", variables: [1] },
+        400,
+        /"variables" must be a JSON object/,
+      ],
+    ];
+    for (const [body, status, message] of cases) {
+      const r = await gql(body);
+      expect(r.status, JSON.stringify(body).slice(0, 120)).toBe(status);
+      expect(r.text, JSON.stringify(body).slice(0, 120)).toMatch(message);
+      expect(r.text).not.toContain("INTERNAL_SERVER_ERROR");
+    }
+  });
+
+  it("refuses a 5 MB body without reading it", async () => {
+    const huge = JSON.stringify({
+      query: `{ contributions(where: { id: "${"x".repeat(5 * 1024 * 1024)}" }) { items { id } } }`,
+    });
+    const r = await gql(huge);
+    expect(r.status).toBe(413);
+    expect(r.json.errors![0]!.extensions.code).toBe("BODY_TOO_LARGE");
+  });
+});
+
+describe("/sql: a read-only role that sees only the views", () => {
+  it("answers @ponder/client's protocol as the read-only role, reading the views", async () => {
+    const r = await sql('select count(*)::int as n from "contribution"');
+    expect(r.status).toBe(200);
+    expect(r.body.rows![0]!.n).toBeGreaterThan(0);
+    const who = await sql(
+      "select current_user as u, (select rolsuper from pg_roles where rolname = current_user) as s",
+    );
+    expect(who.body.rows![0]).toEqual({ u: `${VIEWS}_sql_reader`, s: false });
+    const params = await sql('select id from "datanet" where id = $1', ["1"]);
+    expect(params.status).toBe(200);
+  });
+
+  it("lists no relation outside the views of the index's tables", async () => {
+    const r = await sql(
+      "select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where has_table_privilege(c.oid, 'SELECT') and n.nspname not in ('pg_catalog', 'information_schema') order by 1, 2",
+    );
+    expect(r.status).toBe(200);
+    const schemas = new Set(r.body.rows!.map((row) => row.schema));
+    expect([...schemas]).toEqual([VIEWS]);
+    const names = r.body.rows!.map((row) => row.name);
+    expect(names).toContain("contribution");
+    expect(names).not.toContain("_ponder_meta");
+    expect(names).not.toContain("_ponder_checkpoint");
+  });
+
+  it("refuses reads outside the views and hostile statements with a 4xx and Postgres's reason, no paths", async () => {
+    const cases: [string, unknown, number, RegExp][] = [
+      ["select * from _ponder_meta", [], 403, /permission denied/],
+      [`select * from ${VIEWS}._ponder_checkpoint`, [], 403, /permission denied/],
+      ["select * from idx_api.contribution", [], 403, /permission denied for schema idx_api/],
+      ["select * from ponder_sync.blocks", [], 403, /permission denied/],
+      ["select * from pg_authid", [], 403, /permission denied/],
+      ["select pg_read_file('/etc/passwd')", [], 403, /permission denied/],
+      ["select 1/0", [], 400, /division by zero/],
+      ["select 'x'::int", [], 400, /invalid input syntax for type integer/],
+      ["comment on table contribution is 'x'", [], 400, /only SELECT is accepted, not Comment/],
+      ["select 1; select 2", [], 400, /one statement at a time/],
+      ["set statement_timeout = 0", [], 400, /only SELECT/],
+      ["select * from contribution for update", [], 400, /FOR UPDATE/],
+      ["select $1::int", { 0: 1 }, 400, /params must be an array/],
+      ["select $1::int", [{ a: 1 }], 400, /params may hold/],
+      ["selec 1", [], 400, /syntax error/],
+      ["x".repeat(API_LIMITS.sqlMaxLength + 1), [], 400, /at most 5000/],
+    ];
+    for (const [statement, params, status, message] of cases) {
+      const r = await sql(statement, params);
+      expect(r.status, statement.slice(0, 80)).toBe(status);
+      expect(r.body.error!.message, statement.slice(0, 80)).toMatch(message);
+      expect(r.text).not.toMatch(/\/work\/|node_modules|\.ts\b/);
+    }
+    const notJson = await fetch(`${indexer.url}/sql/db?sql=${encodeURIComponent("{nope")}`);
+    expect(notJson.status).toBe(400);
+    expect((await fetch(`${indexer.url}/sql/db`)).status).toBe(400);
+  });
+
+  it("cancels a runaway statement at the timeout, once, and keeps nothing a statement set on its connection", async () => {
+    const join = await sql("select count(*) from pg_class a, pg_class b, pg_class c, pg_class d, pg_class e");
+    expect(join.status).toBe(400);
+    expect(join.body.error).toMatchObject({ code: "STATEMENT_TIMEOUT" });
+    // An advisory lock or a session setting taken by one request is gone for the next on any pooled connection.
+    for (let i = 0; i < 2 * API_LIMITS.sqlPoolSize; i++) {
+      expect(
+        (await sql("select pg_advisory_lock(19), set_config('statement_timeout', '0', false)")).status,
+      ).toBe(200);
+    }
+    const locks = await sql("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+    expect(locks.body.rows![0]!.n).toBe(0);
+    const timeout = await sql("select current_setting('statement_timeout') as t");
+    expect(timeout.body.rows![0]!.t).toBe(`${API_LIMITS.sqlStatementTimeoutMs / 1000}s`);
+  });
+});
+
+describe("/sql/live: limited per client, abandoned slots come back", () => {
+  const liveUrl = (statement: string) =>
+    `${indexer.url}/sql/live?sql=${encodeURIComponent(superjsonQuery(statement))}`;
+
+  it("refuses a client's fifth live query, frees slots of closed and failed ones, and a valid one still works", async () => {
+    // Failed live queries never hold a slot.
+    for (let i = 0; i < 3 * API_LIMITS.liveQueriesPerClient; i++) {
+      expect((await fetch(liveUrl("select 1/0"))).status).toBe(400);
+    }
+    for (let round = 0; round < 5; round++) {
+      const controllers = Array.from(
+        { length: API_LIMITS.liveQueriesPerClient },
+        () => new AbortController(),
+      );
+      const opened = await Promise.all(
+        controllers.map((c) => fetch(liveUrl('select count(*) from "contribution"'), { signal: c.signal })),
+      );
+      expect(opened.map((r) => r.status)).toEqual(opened.map(() => 200));
+      const refused = await fetch(liveUrl('select count(*) from "contribution"'));
+      expect(refused.status).toBe(429);
+      expect(await refused.text()).toMatch(/the most one client may hold; close one first/);
+      for (const c of controllers) c.abort();
+      // The server notices the closed sockets and gives the slots back.
+      let status = 429;
+      for (let i = 0; i < 50 && status === 429; i++) {
+        await sleep(100);
+        const probe = new AbortController();
+        const r = await fetch(liveUrl("select 1 as one"), { signal: probe.signal });
+        status = r.status;
+        probe.abort();
+      }
+      expect(status).toBe(200);
+      await sleep(200);
+    }
+  });
+});
+
+describe("browsers", () => {
+  it("refuses other web origins and foreign Hosts, and never answers with Access-Control-Allow-Origin: *", async () => {
+    const evil = await fetch(`${indexer.url}/api/v1/stats`, { headers: { origin: "https://evil.example" } });
+    expect(evil.status).toBe(403);
+    expect(await evil.text()).toMatch(/indexer.corsOrigins/);
+    const sneaky = await fetch(
+      `${indexer.url}/sql/db?sql=${encodeURIComponent(superjsonQuery("select 1"))}`,
+      {
+        headers: { "sec-fetch-site": "cross-site" },
+      },
+    );
+    expect(sneaky.status).toBe(403);
+    const plain = await fetch(`${indexer.url}/api/v1/stats`);
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    const same = await gql(
+      { query: "{ contributions(limit: 1) { items { id } } }" },
+      { origin: indexer.url },
+    );
+    expect(same.status).toBe(200);
+    const { port } = new URL(indexer.url);
+    // fetch will not send a Host of one's choosing; a DNS-rebound page's request carries the attacker's name.
+    const rebound = await new Promise<number>((resolve, reject) =>
+      request(
+        { host: "127.0.0.1", port, path: "/api/v1/stats", headers: { host: `evil.example:${port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      )
+        .on("error", reject)
+        .end(),
+    );
+    expect(rebound).toBe(403);
+  });
+});
