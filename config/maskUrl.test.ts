@@ -43,6 +43,16 @@ describe("maskUrl", () => {
 });
 
 describe("maskUrlsInText", () => {
+  it("masks URLs inside a JSON log line, where viem's newlines are escaped", () => {
+    const error = new Error(
+      "HTTP request failed.\n\nURL: http://user:pa55word@127.0.0.1:8545/v3/9aa3d95b3bc440fa88ea12eaa4456161\nRequest body: {}",
+    );
+    const line = JSON.stringify({ level: 40, error: { message: error.message } });
+    const masked = maskUrlsInText(line);
+    expect(masked).not.toMatch(/pa55word|9aa3d95b3bc440fa88ea12eaa4456161/);
+    expect(masked).toContain("URL: http://user:***@127.0.0.1:8545/v3/***\\nRequest body");
+  });
+
   it("masks every URL in a message and leaves the words around them", () => {
     const text =
       'HTTP request failed.\nURL: https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161\nexpected a postgres:// URL, got "postgres://u:pa#ss@h:x/db"';

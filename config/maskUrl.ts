@@ -64,8 +64,9 @@ export function maskUrl(value: string): string {
   return `${scheme}${userinfo}${host}${tail}`;
 }
 
-// A URL inside free text ends at whitespace or a quote; a bare "@"-less word is left as it is.
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
+// A URL inside free text ends at whitespace, a quote or a backslash (a JSON log line escapes the newline
+// after viem's "URL: …" as the two characters \n).
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>\\]+/gi;
 
 /** Free text (an error message, a log line) with every URL in it masked by maskUrl. */
 export function maskUrlsInText(text: string): string {
