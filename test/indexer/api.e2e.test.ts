@@ -134,12 +134,13 @@ describe("GraphQL: bounded before it runs", () => {
     for (const [body, status, message] of cases) {
       const r = await gql(body);
       expect(r.status, JSON.stringify(body).slice(0, 120)).toBe(status);
-      expect(r.text, JSON.stringify(body).slice(0, 120)).toMatch(message);
+      const messages = (r.json.errors ?? []).map((e) => e.message).join(" ");
+      expect(messages, JSON.stringify(body).slice(0, 120)).toMatch(message);
       expect(r.text).not.toContain("INTERNAL_SERVER_ERROR");
     }
   });
 
-  it("refuses a 5 MB body without reading it", async () => {
+  it("refuses a 5 MB body with 413 before parsing it", async () => {
     const huge = JSON.stringify({
       query: `{ contributions(where: { id: "${"x".repeat(5 * 1024 * 1024)}" }) { items { id } } }`,
     });

@@ -67,17 +67,18 @@ export function createSqlApi(parameters: SqlApiParameters): { app: Hono; close()
   let granted = false;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  let roleProblem: string | undefined;
   const roleReady = ensureSqlReaderRole(admin, adminUrl, role).catch((error: Error) => {
-    log({ msg: "Could not create the /sql read-only role; /sql answers 503", role, error: error.message });
-    throw error;
+    roleProblem = `the indexer's database user could not create the read-only role ${role} (${error.message}); give it CREATEROLE and restart the indexer`;
+    log({ msg: "/sql is off", problem: roleProblem });
   });
-  roleReady.catch(() => undefined);
   // Until the backfill has made the views, and again whenever Ponder re-creates them (grants go with them).
   let checking: Promise<void> | undefined;
   const checkGrants = () =>
     (checking ??= (async () => {
       try {
         await roleReady;
+        if (roleProblem) return;
         granted = await grantSqlReader(admin, role, viewsSchema, tables);
       } catch (error) {
         granted = false;
@@ -88,7 +89,7 @@ export function createSqlApi(parameters: SqlApiParameters): { app: Hono; close()
     })());
   const keepGrants = async () => {
     await checkGrants();
-    if (!closed) timer = setTimeout(keepGrants, granted ? 5_000 : 1_000).unref();
+    if (!closed && !roleProblem) timer = setTimeout(keepGrants, granted ? 5_000 : 1_000).unref();
   };
   void keepGrants();
 
@@ -123,7 +124,8 @@ export function createSqlApi(parameters: SqlApiParameters): { app: Hono; close()
         status: 503,
         body: errorBody(
           "NOT_READY",
-          "/sql answers once the backfill is complete and its read-only role can read the views",
+          roleProblem ??
+            "/sql answers once the backfill is complete and its read-only role can read the views",
         ),
       };
     }
