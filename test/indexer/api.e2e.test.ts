@@ -35,6 +35,7 @@ async function gql(body: unknown, headers: Record<string, string> = {}) {
   const text = await res.text();
   return {
     status: res.status,
+    headers: res.headers,
     text,
     json: JSON.parse(text) as {
       data?: Record<string, { items: unknown[] }>;
@@ -84,6 +85,7 @@ describe("GraphQL: bounded before it runs", () => {
     const r = await gql({ query: "{ contributions(limit: 5) { items { id datanet { id } } } }" });
     expect(r.status).toBe(200);
     expect(r.json.data!.contributions!.items.length).toBeGreaterThan(0);
+    expect(r.headers.get("x-query-cost")).toBe(String(1 + 5 + 5 * 1));
   });
 
   it("refuses the issue's query with 400 naming its cost and the limit, and the indexer stays responsive", async () => {

@@ -90,7 +90,6 @@ export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHan
           : {}),
       });
     }
-    c.header("x-query-cost", String(cost));
     c.req.raw = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: body.text });
 
     let timer: NodeJS.Timeout | undefined;
@@ -112,7 +111,9 @@ export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHan
         Promise.resolve(ponder(c, next)).then((r) => r ?? c.res),
         deadline,
       ]);
-      return await withHonestStatus(response);
+      const answer = await withHonestStatus(response);
+      answer.headers.set("x-query-cost", String(cost));
+      return answer;
     } finally {
       clearTimeout(timer);
     }
@@ -121,7 +122,7 @@ export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHan
 
 /** Ponder answers every GraphQL error 200: a caller's mistake becomes 400, a masked failure 500. */
 async function withHonestStatus(response: Response): Promise<Response> {
-  if (response.status !== 200) return response;
+  if (response.status !== 200) return new Response(response.body, response);
   const text = await response.text();
   let status = 200;
   if (text.startsWith('{"errors"')) {
