@@ -2,10 +2,12 @@ import { multiaddr } from "@multiformats/multiaddr";
 import type { Common } from "../config/common/createCommon.ts";
 import { NonRetryableUserError } from "../config/errors/BaseError.ts";
 import type { Hash } from "../contracts/merkle/chunkTree.ts";
-import { chunkContribution } from "./chunks/chunkContribution.ts";
+import { type ChunkedContribution, chunkContribution } from "./chunks/chunkContribution.ts";
 import type { ChunkMessage } from "./chunks/chunkMessage.ts";
-import type { CommitmentSource } from "./commitments/commitmentSource.ts";
+import { chunkOutput } from "./chunks/outputChunk.ts";
+import type { CommitmentChange, CommitmentSource } from "./commitments/commitmentSource.ts";
 import { createCommitmentCache } from "./commitments/createCommitmentCache.ts";
+import { chunkTopic } from "./gossip/chunkTopic.ts";
 import { createChunkGossip } from "./gossip/createChunkGossip.ts";
 import { chunkScoreThresholds, createChunkScoreParams } from "./gossip/scoreParams.ts";
 import { createP2PHost, type GossipSubInternals, type P2PHost } from "./host/createP2PHost.ts";
@@ -26,8 +28,13 @@ export type CreateP2PNodeParameters = {
   datanets?: bigint[];
 };
 
-export type PublishContributionParameters = { datanetId: bigint; bytes: Uint8Array; chunkBytes?: number };
-export type PublishContributionResult = { dataRoot: Hash; count: number; byteSize: number };
+/** Bytes to chunk, or a contribution already chunked (to commit its root before publishing it). */
+export type PublishContributionParameters =
+  | { datanetId: bigint; bytes: Uint8Array; chunkBytes?: number }
+  | { chunked: ChunkedContribution };
+/** What was chunked and published: `dataRoot`, `count` and `byteSize` are what `contribute` commits. */
+export type PublishContributionResult = ChunkedContribution;
+export type PublishOutputParameters = { modelDatanetIds: readonly bigint[]; bytes: Uint8Array };
 
 export type P2PNode = {
   peerId: string;
@@ -35,6 +42,16 @@ export type P2PNode = {
   multiaddrs(): string[];
   /** Chunks a contribution, stores it and gossips every chunk. Commit `dataRoot` on-chain for peers to accept. */
   publish(parameters: PublishContributionParameters): Promise<PublishContributionResult>;
+  /**
+   * Publishes an inference output by the output-chunk rule (chunks/outputChunk.ts): one chunk on the topic of
+   * the model's lowest-id Datanet. Its `dataRoot` is the `outputRoot` to record.
+   */
+  publishOutput(parameters: PublishOutputParameters): Promise<PublishContributionResult>;
+  /**
+   * Subscribes to the Datanet's topic and waits until a peer is known to be subscribed too (gossip reaches
+   * only those), at most `timeoutMs`. True when one is.
+   */
+  waitForSubscribers(datanetId: bigint, timeoutMs: number): Promise<boolean>;
   subscribe(datanetId: bigint): void;
   unsubscribe(datanetId: bigint): void;
   /** The contribution's bytes: from the store, else backfilled from peers; undefined if it cannot be completed. */
@@ -180,7 +197,15 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     options,
   });
 
-  const unsubscribeCommitments = parameters.commitments.onCommitment?.((commitment) => {
+  const unsubscribeCommitments = parameters.commitments.onCommitment?.((change: CommitmentChange) => {
+    if (change.type === "removed") {
+      // A reorg took the root off the chain: stop vouching for it; chunks now wait (IGNORE) like any unknown
+      // root's. The stored chunks stay: the transaction is usually mined again.
+      commitments.forget(change.dataRoot);
+      log.info({ msg: "Commitment removed by a reorg", dataRoot: change.dataRoot });
+      return;
+    }
+    const { commitment } = change;
     commitments.remember(commitment);
     if (commitment.status === "rejected") {
       void store.pruneContribution(commitment.dataRoot).then((pruned) => {
@@ -235,18 +260,37 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
   };
   common.shutdown.add("p2p", stop);
 
+  async function publishChunked(chunked: ChunkedContribution): Promise<ChunkedContribution> {
+    gossip.subscribe(chunked.datanetId);
+    for (const message of chunked.messages) {
+      await storeChunk(message, "local");
+      await gossip.publish(message);
+      published.inc(message.bytes.length);
+    }
+    return chunked;
+  }
+
   return {
     peerId: host.peerId.toString(),
     multiaddrs: () => host.getMultiaddrs().map(String),
-    async publish({ datanetId, bytes, chunkBytes }) {
-      const chunked = chunkContribution({ datanetId, bytes, chunkBytes: chunkBytes ?? options.chunkBytes });
+    publish(parameters) {
+      return publishChunked(
+        "chunked" in parameters
+          ? parameters.chunked
+          : chunkContribution({ ...parameters, chunkBytes: parameters.chunkBytes ?? options.chunkBytes }),
+      );
+    },
+    publishOutput({ modelDatanetIds, bytes }) {
+      return publishChunked(chunkOutput({ modelDatanetIds, bytes, maxChunkBytes: options.maxChunkBytes }));
+    },
+    async waitForSubscribers(datanetId, timeoutMs) {
       gossip.subscribe(datanetId);
-      for (const message of chunked.messages) {
-        await storeChunk(message, "local");
-        await gossip.publish(message);
-        published.inc(message.bytes.length);
+      const deadline = Date.now() + timeoutMs;
+      while (pubsub.getSubscribers(chunkTopic(datanetId)).length === 0) {
+        if (Date.now() >= deadline) return false;
+        await new Promise((r) => setTimeout(r, 100));
       }
-      return { dataRoot: chunked.dataRoot, count: chunked.count, byteSize: chunked.byteSize };
+      return true;
     },
     subscribe: gossip.subscribe,
     unsubscribe: gossip.unsubscribe,

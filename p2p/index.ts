@@ -9,7 +9,14 @@ export {
   DEFAULT_CHUNK_BYTES,
 } from "./chunks/chunkContribution.ts";
 export { type ChunkMessage, decodeChunkMessage, encodeChunkMessage } from "./chunks/chunkMessage.ts";
-export type { Commitment, CommitmentSource } from "./commitments/commitmentSource.ts";
+export {
+  chunkOutput,
+  OUTPUT_CHUNK_COUNT,
+  OutputChunkError,
+  outputCommitment,
+  outputTopicDatanet,
+} from "./chunks/outputChunk.ts";
+export type { Commitment, CommitmentChange, CommitmentSource } from "./commitments/commitmentSource.ts";
 export {
   createMemoryCommitmentSource,
   type MemoryCommitmentSource,
@@ -20,6 +27,7 @@ export {
   type P2PNode,
   type PublishContributionParameters,
   type PublishContributionResult,
+  type PublishOutputParameters,
 } from "./createP2PNode.ts";
 export { chunkTopic } from "./gossip/chunkTopic.ts";
 export type { ChunkValidation } from "./gossip/validateChunk.ts";

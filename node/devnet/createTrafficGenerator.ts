@@ -192,10 +192,7 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
       functionName: "getModel",
       args: [modelId],
     });
-    const topic = [...(model as { datanetIds: readonly bigint[] }).datanetIds].sort((x, y) =>
-      x < y ? -1 : 1,
-    )[0]!;
-    const published = await p.publisher.publish({ datanetId: topic, bytes });
+    const published = await p.publisher.publishOutput({ modelDatanetIds: model.datanetIds, bytes });
     await recordInference(as(p.payer), {
       address: p.addresses.attributionLedger,
       modelId,

@@ -1,20 +1,22 @@
 import type { Hash } from "../../contracts/merkle/chunkTree.ts";
-import type { Commitment, CommitmentSource } from "./commitmentSource.ts";
+import type { Commitment, CommitmentChange, CommitmentSource } from "./commitmentSource.ts";
 
 export type MemoryCommitmentSource = CommitmentSource & {
   /** Records a commitment and notifies listeners, as a new `ContributionSubmitted` log would. */
   commit(commitment: Commitment): void;
   /** Changes a commitment's status (e.g. quorum rejected it) and notifies listeners. */
   setStatus(dataRoot: Hash, status: NonNullable<Commitment["status"]>): void;
+  /** Takes a commitment off the chain, as a reorg would, and notifies listeners. */
+  remove(dataRoot: Hash): void;
 };
 
 /** An in-memory CommitmentSource for tests, benchmarks and the devnet before the chain is wired in. */
 export function createMemoryCommitmentSource(initial: Commitment[] = []): MemoryCommitmentSource {
   const byRoot = new Map<string, Commitment>();
-  const listeners = new Set<(commitment: Commitment) => void>();
+  const listeners = new Set<(change: CommitmentChange) => void>();
   for (const c of initial) byRoot.set(c.dataRoot.toLowerCase(), c);
-  const notify = (c: Commitment) => {
-    for (const l of listeners) l(c);
+  const notify = (change: CommitmentChange) => {
+    for (const l of listeners) l(change);
   };
   return {
     async getCommitment(dataRoot) {
@@ -25,18 +27,21 @@ export function createMemoryCommitmentSource(initial: Commitment[] = []): Memory
       return () => listeners.delete(listener);
     },
     async listCommitments(datanetId) {
-      return [...byRoot.values()].filter((c) => c.datanetId === datanetId);
+      return [...byRoot.values()].filter((c) => c.datanetId === datanetId && c.status !== "rejected");
     },
     commit(commitment) {
       byRoot.set(commitment.dataRoot.toLowerCase(), commitment);
-      notify(commitment);
+      notify({ type: "committed", commitment });
     },
     setStatus(dataRoot, status) {
       const c = byRoot.get(dataRoot.toLowerCase());
       if (!c) return;
       const next = { ...c, status };
       byRoot.set(dataRoot.toLowerCase(), next);
-      notify(next);
+      notify({ type: "committed", commitment: next });
+    },
+    remove(dataRoot) {
+      if (byRoot.delete(dataRoot.toLowerCase())) notify({ type: "removed", dataRoot });
     },
   };
 }

@@ -1,27 +1,35 @@
-import {
-  type Abi,
-  type Address,
-  type ContractFunctionArgs,
-  type ContractFunctionName,
-  encodeFunctionData,
-  type Hash,
-  type Hex,
-  keccak256,
-  numberToHex,
-  stringToHex,
-} from "viem";
+import { type Address, type Hash, type Hex, keccak256, numberToHex, stringToHex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { mulberry32 } from "../../config/common/mulberry32.ts";
+import { attestCall } from "../../contracts/actions/attest.ts";
+import { claimPointsCall } from "../../contracts/actions/claimPoints.ts";
+import { claimRewardsCall } from "../../contracts/actions/claimRewards.ts";
+import { closeEpochCall } from "../../contracts/actions/closeEpoch.ts";
+import { contributeCall } from "../../contracts/actions/contribute.ts";
+import { createDatanetCall } from "../../contracts/actions/createDatanet.ts";
+import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";
+import { overrideContributionCall } from "../../contracts/actions/overrideContribution.ts";
+import { type ProtocolCall, sendProtocolCall } from "../../contracts/actions/protocolCall.ts";
+import { recordInferenceCall } from "../../contracts/actions/recordInference.ts";
+import { registerModelCall } from "../../contracts/actions/registerModel.ts";
+import { registerWorkerCall } from "../../contracts/actions/registerWorker.ts";
+import { requestExitCall } from "../../contracts/actions/requestExit.ts";
+import { setDailyLimitsCall } from "../../contracts/actions/setDailyLimits.ts";
+import { setDatanetMetadataURICall } from "../../contracts/actions/setDatanetMetadataURI.ts";
+import { setModelMetadataURICall } from "../../contracts/actions/setModelMetadataURI.ts";
+import { updatePeerIdCall } from "../../contracts/actions/updatePeerId.ts";
 import type { DeployedAddresses } from "../../contracts/deploy/deployContracts.ts";
+import { SUBJECT_KIND, type SubjectKind } from "../../contracts/enums/subjectKind.ts";
+import { VERDICT, type Verdict } from "../../contracts/enums/verdict.ts";
 import {
   attributionLedgerAbi,
   datanetRegistryAbi,
   epochManagerAbi,
   modelRegistryAbi,
-  pointsDistributorAbi,
 } from "../../contracts/generated/index.ts";
-import { buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
+import { buildEpochPointsTree, pointsLeafSet } from "../../contracts/merkle/pointsTree.ts";
 import type { TestChain } from "./anvil.ts";
+import { type BulkTransaction, createBulkSender } from "./sendBulkTransactions.ts";
 
 /**
  * Drives the deployed protocol contracts to produce activity of every event kind: Datanets (created, limits,
@@ -79,10 +87,7 @@ export function randomWeights(random: ReturnType<typeof createRandom>, n: number
   return weights;
 }
 
-const KIND_CONTRIBUTION = 0;
-const KIND_INFERENCE = 1;
-const ACCEPT = 1;
-const REJECT = 2;
+const { accept: ACCEPT, reject: REJECT } = VERDICT;
 
 export async function generateProtocolActivity(
   parameters: ProtocolActivityParameters,
@@ -96,29 +101,9 @@ export async function generateProtocolActivity(
   const workers = [workerA!, workerB!, workerC!];
   const fromBlock = (await publicClient.getBlockNumber()) + 1n;
 
-  async function send<
-    const abi extends Abi,
-    name extends ContractFunctionName<abi, "nonpayable" | "payable">,
-  >(
-    what: string,
-    from: PrivateKeyAccount,
-    address: Address,
-    abi: abi,
-    functionName: name,
-    args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>,
-    value?: bigint,
-  ) {
-    const hash = await chain.walletClient(from).writeContract({
-      address,
-      abi,
-      functionName,
-      args,
-      value,
-      chain: undefined,
-      account: from,
-    } as never);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${what} reverted in ${hash}`);
+  /** Sends one typed action's call from `from` and waits for it; counts it under `what`. */
+  async function send(what: string, from: PrivateKeyAccount, call: ProtocolCall) {
+    const receipt = await sendProtocolCall({ publicClient, walletClient: chain.walletClient(from) }, call);
     counts[what] = (counts[what] ?? 0) + 1;
     return receipt;
   }
@@ -161,7 +146,7 @@ export async function generateProtocolActivity(
     const head = await publicClient.getBlockNumber();
     const firstFree = last * window;
     if (head + 1n < firstFree) await chain.mine(Number(firstFree - head - 1n));
-    for (const w of workers) await send("heartbeat", w, em, epochManagerAbi, "heartbeat", []);
+    for (const w of workers) await send("heartbeat", w, heartbeatCall({ address: em }));
   }
 
   // Workers first: they are active from the epoch after registering.
@@ -169,11 +154,11 @@ export async function generateProtocolActivity(
     await send(
       "workerRegistered",
       w,
-      em,
-      epochManagerAbi,
-      "register",
-      [`12D3KooWorker${i}${parameters.seed}`],
-      params.minStake,
+      registerWorkerCall({
+        address: em,
+        peerId: `12D3KooWorker${i}${parameters.seed}`,
+        stake: params.minStake,
+      }),
     );
   }
 
@@ -181,30 +166,38 @@ export async function generateProtocolActivity(
   const nDatanets = parameters.datanets ?? 2;
   for (let d = 0; d < nDatanets; d++) {
     const owner = d % 2 === 0 ? owner1! : owner2!;
-    await send("datanetCreated", owner, addresses.datanetRegistry, datanetRegistryAbi, "createDatanet", [
-      `datanet-${parameters.seed}-${d}`,
-      `ipfs://datanet/${d}`,
-      d % 2 === 0 ? "text" : "jsonl",
-      65_536,
-    ]);
+    await send(
+      "datanetCreated",
+      owner,
+      createDatanetCall({
+        address: addresses.datanetRegistry,
+        name: `datanet-${parameters.seed}-${d}`,
+        metadataURI: `ipfs://datanet/${d}`,
+        format: d % 2 === 0 ? "text" : "jsonl",
+        maxChunkBytes: 65_536,
+      }),
+    );
     const id = BigInt(d + 1);
     datanetIds.push(id);
     await send(
       "datanetLimitsUpdated",
       owner,
-      addresses.datanetRegistry,
-      datanetRegistryAbi,
-      "setDailyLimits",
-      [id, 1n << 40n, 100_000],
+      setDailyLimitsCall({
+        address: addresses.datanetRegistry,
+        datanetId: id,
+        maxBytesPerDay: 1n << 40n,
+        maxContributionsPerDay: 100_000,
+      }),
     );
   }
   await send(
     "datanetMetadataUpdated",
     owner1!,
-    addresses.datanetRegistry,
-    datanetRegistryAbi,
-    "setDatanetMetadataURI",
-    [1n, "ipfs://datanet/1/v2"],
+    setDatanetMetadataURICall({
+      address: addresses.datanetRegistry,
+      datanetId: 1n,
+      metadataURI: "ipfs://datanet/1/v2",
+    }),
   );
 
   type Contribution = { id: bigint; datanetId: bigint; owner: PrivateKeyAccount };
@@ -220,17 +213,15 @@ export async function generateProtocolActivity(
       await send(
         "contributionSubmitted",
         random.pick(contributors),
-        addresses.datanetRegistry,
-        datanetRegistryAbi,
-        "contribute",
-        [
+        contributeCall({
+          address: addresses.datanetRegistry,
           datanetId,
           dataRoot,
-          BigInt(byteSize),
+          byteSize: BigInt(byteSize),
           chunkCount,
-          random.pick(["CC-BY-4.0", "MIT", "ODC-BY"]),
-          `ipfs://contribution/${datanetId}/${i}`,
-        ],
+          license: random.pick(["CC-BY-4.0", "MIT", "ODC-BY"]),
+          metadataURI: `ipfs://contribution/${datanetId}/${i}`,
+        }),
       );
       contributions.push({
         id: nextContributionId++,
@@ -244,7 +235,7 @@ export async function generateProtocolActivity(
   const epochsWithWork = new Set<bigint>();
 
   /** Two agreeing votes finalize (quorum 2 of 3); sometimes the third votes first, against: a dissent. */
-  async function decide(kind: number, subjectId: bigint, verdict: number) {
+  async function decide(kind: SubjectKind, subjectId: bigint, verdict: Verdict) {
     await roomFor(4);
     const e = await nextEpoch();
     epochsWithWork.add(e);
@@ -253,40 +244,36 @@ export async function generateProtocolActivity(
     const score = () => random.int(0, 1_000_000);
     const hash = (w: number) => keccak256(stringToHex(`result:${kind}:${subjectId}:${w}`));
     if (dissent)
-      await send("attested", workerC!, em, epochManagerAbi, "attest", [
-        e,
-        kind,
-        subjectId,
-        other,
-        score(),
-        hash(2),
-      ]);
-    await send("attested", workerA!, em, epochManagerAbi, "attest", [
-      e,
-      kind,
-      subjectId,
-      verdict,
-      score(),
-      hash(0),
-    ]);
-    await send("attested", workerB!, em, epochManagerAbi, "attest", [
-      e,
-      kind,
-      subjectId,
-      verdict,
-      score(),
-      hash(1),
-    ]);
+      await send(
+        "attested",
+        workerC!,
+        attestCall({
+          address: em,
+          epoch: e,
+          kind,
+          subjectId,
+          verdict: other,
+          score: score(),
+          resultHash: hash(2),
+        }),
+      );
+    await send(
+      "attested",
+      workerA!,
+      attestCall({ address: em, epoch: e, kind, subjectId, verdict, score: score(), resultHash: hash(0) }),
+    );
+    await send(
+      "attested",
+      workerB!,
+      attestCall({ address: em, epoch: e, kind, subjectId, verdict, score: score(), resultHash: hash(1) }),
+    );
     // A late vote after quorum is scored at once.
     if (!dissent && random.chance(0.5)) {
-      await send("attested", workerC!, em, epochManagerAbi, "attest", [
-        e,
-        kind,
-        subjectId,
-        verdict,
-        score(),
-        hash(2),
-      ]);
+      await send(
+        "attested",
+        workerC!,
+        attestCall({ address: em, epoch: e, kind, subjectId, verdict, score: score(), resultHash: hash(2) }),
+      );
     }
   }
 
@@ -294,28 +281,30 @@ export async function generateProtocolActivity(
   for (const c of contributions) {
     const roll = random.next();
     if (roll < 0.65) {
-      await decide(KIND_CONTRIBUTION, c.id, ACCEPT);
+      await decide(SUBJECT_KIND.contribution, c.id, ACCEPT);
       accepted.push(c);
     } else if (roll < 0.8) {
-      await decide(KIND_CONTRIBUTION, c.id, REJECT);
+      await decide(SUBJECT_KIND.contribution, c.id, REJECT);
     } else if (roll < 0.9) {
       await send(
         "contributionOverridden",
         c.owner,
-        addresses.datanetRegistry,
-        datanetRegistryAbi,
-        "overrideContribution",
-        [c.id, 2],
+        overrideContributionCall({
+          address: addresses.datanetRegistry,
+          contributionId: c.id,
+          status: "accepted",
+        }),
       );
       accepted.push(c);
     } else {
       await send(
         "contributionOverridden",
         c.owner,
-        addresses.datanetRegistry,
-        datanetRegistryAbi,
-        "overrideContribution",
-        [c.id, 3],
+        overrideContributionCall({
+          address: addresses.datanetRegistry,
+          contributionId: c.id,
+          status: "rejected",
+        }),
       );
     }
   }
@@ -326,21 +315,27 @@ export async function generateProtocolActivity(
   const modelIds: bigint[] = [];
   for (let m = 0; m < (parameters.models ?? 2); m++) {
     const ids = m === 0 ? datanetIds : [random.pick(datanetIds)];
-    await send("modelRegistered", developer!, addresses.modelRegistry, modelRegistryAbi, "registerModel", [
-      keccak256(stringToHex(`base:${m}`)),
-      m % 2 === 0 ? `0x${"00".repeat(32)}` : keccak256(stringToHex(`adapter:${m}`)),
-      ids,
-      `ipfs://model/${m}`,
-    ]);
+    await send(
+      "modelRegistered",
+      developer!,
+      registerModelCall({
+        address: addresses.modelRegistry,
+        baseModelHash: keccak256(stringToHex(`base:${m}`)),
+        adapterHash: m % 2 === 0 ? `0x${"00".repeat(32)}` : keccak256(stringToHex(`adapter:${m}`)),
+        datanetIds: ids,
+        metadataURI: `ipfs://model/${m}`,
+      }),
+    );
     modelIds.push(BigInt(m + 1));
   }
   await send(
     "modelMetadataUpdated",
     developer!,
-    addresses.modelRegistry,
-    modelRegistryAbi,
-    "setModelMetadataURI",
-    [1n, "ipfs://model/1/v2"],
+    setModelMetadataURICall({
+      address: addresses.modelRegistry,
+      modelId: 1n,
+      metadataURI: "ipfs://model/1/v2",
+    }),
   );
 
   const inferenceIds: bigint[] = [];
@@ -362,23 +357,21 @@ export async function generateProtocolActivity(
     await send(
       "inferenceRecorded",
       payer!,
-      addresses.attributionLedger,
-      attributionLedgerAbi,
-      "recordInference",
-      [
+      recordInferenceCall({
+        address: addresses.attributionLedger,
         modelId,
-        keccak256(stringToHex(`output:${parameters.seed}:${i}`)),
+        outputRoot: keccak256(stringToHex(`output:${parameters.seed}:${i}`)),
         tokensIn,
         tokensOut,
-        cited,
-        randomWeights(random, cited.length),
-      ],
-      fee,
+        contributionIds: cited,
+        weights: randomWeights(random, cited.length),
+        fee: fee,
+      }),
     );
     inferenceIds.push(BigInt(i + 1));
   }
   for (const id of inferenceIds) {
-    if (random.chance(0.7)) await decide(KIND_INFERENCE, id, random.chance(0.8) ? ACCEPT : REJECT);
+    if (random.chance(0.7)) await decide(SUBJECT_KIND.inference, id, random.chance(0.8) ? ACCEPT : REJECT);
   }
 
   // An owner flips an accepted contribution after it was used: the Datanet's accepted bytes must follow.
@@ -387,10 +380,11 @@ export async function generateProtocolActivity(
     await send(
       "contributionOverridden",
       flip.owner,
-      addresses.datanetRegistry,
-      datanetRegistryAbi,
-      "overrideContribution",
-      [flip.id, 3],
+      overrideContributionCall({
+        address: addresses.datanetRegistry,
+        contributionId: flip.id,
+        status: "rejected",
+      }),
     );
   }
 
@@ -405,7 +399,7 @@ export async function generateProtocolActivity(
   await mineToNextEpoch();
   const closedEpochs: bigint[] = [];
   for (const e of [...epochsWithWork].sort((a, b) => (a < b ? -1 : 1))) {
-    const entries = [];
+    const balances = [];
     for (const w of workers) {
       const p = await publicClient.readContract({
         address: em,
@@ -413,21 +407,30 @@ export async function generateProtocolActivity(
         functionName: "pointsOf",
         args: [e, w.address],
       });
-      entries.push({ epoch: e, account: w.address, points: p.points > 0n ? BigInt(p.points) : 0n });
+      balances.push({ account: w.address, points: BigInt(p.points) });
     }
-    if (!entries.some((x) => x.points > 0n)) continue;
-    const tree = buildPointsTree(e, entries);
-    await send("epochClosed", admin!, em, epochManagerAbi, "closeEpoch", [e, tree.root, tree.totalPoints]);
+    if (pointsLeafSet(e, balances).length === 0) continue;
+    const tree = buildEpochPointsTree(e, balances);
+    await send(
+      "epochClosed",
+      admin!,
+      closeEpochCall({ address: em, epoch: e, pointsRoot: tree.root, totalPoints: tree.totalPoints }),
+    );
     closedEpochs.push(e);
     for (const entry of tree.entries) {
       if (entry.account === workerC!.address && random.chance(0.5)) continue; // someone leaves it unclaimed
       const claimer = workers.find((w) => w.address === entry.account)!;
-      await send("pointsClaimed", claimer, addresses.pointsDistributor, pointsDistributorAbi, "claim", [
-        e,
-        entry.account,
-        entry.points,
-        tree.proof(entry.account),
-      ]);
+      await send(
+        "pointsClaimed",
+        claimer,
+        claimPointsCall({
+          address: addresses.pointsDistributor,
+          epoch: e,
+          account: entry.account,
+          points: entry.points,
+          proof: tree.proof(entry.account),
+        }),
+      );
     }
   }
 
@@ -440,9 +443,9 @@ export async function generateProtocolActivity(
       args: [who.address],
     });
     if (claimable > 0n)
-      await send("rewardClaimed", who, addresses.attributionLedger, attributionLedgerAbi, "claim", []);
+      await send("rewardClaimed", who, claimRewardsCall({ address: addresses.attributionLedger }));
   }
-  await send("workerExitRequested", workerC!, em, epochManagerAbi, "requestExit", []);
+  await send("workerExitRequested", workerC!, requestExitCall({ address: em }));
 
   return {
     fromBlock,
@@ -483,7 +486,7 @@ export async function sendDeposit(
           mint: numberToHex(12_345),
           sourceHash,
           isSystemTx: false,
-          input: encodeFunctionData({ abi: epochManagerAbi, functionName: "updatePeerId", args: [peerId] }),
+          input: updatePeerIdCall({ address: addresses.epochManager, peerId }).data,
         },
       ],
     }),
@@ -516,8 +519,6 @@ export type BulkActivityReturnType = {
   events: number;
 };
 
-type BulkTx = { from: PrivateKeyAccount; to: Address; data: Hex; value?: bigint; gas: bigint };
-
 /**
  * Many protocol events fast, for benchmarks and backfill tests: automine off, transactions signed locally
  * with explicit nonces and gas, sent in JSON-RPC batches and mined as full blocks. The mix: contributions
@@ -534,110 +535,16 @@ export async function generateBulkActivity(
   const log = parameters.onProgress ?? (() => {});
   const [, owner1, owner2, contributor1, contributor2, workerA, workerB, , , payer] = chain.accounts;
   const em = addresses.epochManager;
-  const chainId = await publicClient.getChainId();
   const fromBlock = (await publicClient.getBlockNumber()) + 1n;
-  const nonces = new Map<Address, number>();
+  const bulk = createBulkSender(chain);
   let transactions = 0;
   let events = 0;
-
-  async function rpc(body: unknown) {
-    const res = await fetch(chain.rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return res.json();
-  }
-
-  /** Sends `txs` and mines until all are included; throws if any reverted. */
-  async function run(txs: BulkTx[], label: string) {
-    const block = await publicClient.getBlock();
-    const maxFeePerGas = (block.baseFeePerGas ?? 0n) * 4n + 1_000_000_000n;
-    const raw: Hex[] = [];
-    for (const tx of txs) {
-      let nonce = nonces.get(tx.from.address);
-      if (nonce === undefined) {
-        nonce = await publicClient.getTransactionCount({ address: tx.from.address, blockTag: "pending" });
-      }
-      nonces.set(tx.from.address, nonce + 1);
-      raw.push(
-        await tx.from.signTransaction({
-          chainId,
-          type: "eip1559",
-          nonce,
-          to: tx.to,
-          data: tx.data,
-          value: tx.value ?? 0n,
-          gas: tx.gas,
-          maxFeePerGas,
-          maxPriorityFeePerGas: 0n,
-        }),
-      );
-    }
-    const hashes: Hash[] = [];
-    // JSON-RPC batches of at most ~512 KiB: anvil refuses larger bodies.
-    for (let i = 0; i < raw.length; ) {
-      const batch: Hex[] = [];
-      let bytes = 0;
-      while (
-        i < raw.length &&
-        batch.length < 250 &&
-        (batch.length === 0 || bytes + raw[i]!.length < 512 * 1024)
-      ) {
-        bytes += raw[i]!.length;
-        batch.push(raw[i++]!);
-      }
-      const replies = (await rpc(
-        batch.map((r, j) => ({ jsonrpc: "2.0", id: j, method: "eth_sendRawTransaction", params: [r] })),
-      )) as { result?: Hash; error?: { message: string } }[] | { error?: { message: string } };
-      if (!Array.isArray(replies))
-        throw new Error(`${label}: batch rejected: ${JSON.stringify(replies).slice(0, 300)}`);
-      for (const reply of replies) {
-        if (!reply.result) throw new Error(`${label}: transaction rejected: ${reply.error?.message}`);
-        hashes.push(reply.result);
-      }
-    }
-    // Mine until the pool is empty; then check every receipt (in batches) for a revert.
-    for (let i = 0; i < 10_000; i++) {
-      await rpc({ jsonrpc: "2.0", id: 1, method: "evm_mine", params: [] });
-      const status = (await rpc({ jsonrpc: "2.0", id: 1, method: "txpool_status", params: [] })) as {
-        result: { pending: string };
-      };
-      if (Number(status.result.pending) === 0) break;
-    }
-    for (let i = 0; i < hashes.length; i += 500) {
-      const receipts = (await rpc(
-        hashes
-          .slice(i, i + 500)
-          .map((h, j) => ({ jsonrpc: "2.0", id: j, method: "eth_getTransactionReceipt", params: [h] })),
-      )) as { result: { status: Hex; logs: unknown[]; gasUsed: Hex; blockNumber: Hex } | null }[];
-      for (const [j, r] of receipts.entries()) {
-        if (r.result?.status !== "0x1") {
-          const tx = txs[i + j]!;
-          let reason = "not mined";
-          if (r.result) {
-            reason = await publicClient
-              .call({
-                account: tx.from,
-                to: tx.to,
-                data: tx.data,
-                value: tx.value,
-                blockNumber: BigInt(r.result.blockNumber) - 1n,
-              })
-              .then(() => `reverted only in its block (gas used ${BigInt(r.result!.gasUsed)} of ${tx.gas})`)
-              .catch((e: Error) => e.message.split("\n")[0]!);
-          }
-          throw new Error(`${label}: transaction ${hashes[i + j]} failed: ${reason}`);
-        }
-        events += r.result.logs.length;
-      }
-    }
+  async function run(txs: BulkTransaction[], label: string) {
+    events += (await bulk.run(txs, label)).events;
     transactions += txs.length;
     log(`${label}: ${txs.length} transactions, ${events} events so far`);
   }
-
-  const call = <const abi extends Abi>(abi: abi, functionName: string, args: readonly unknown[]) =>
-    encodeFunctionData({ abi: abi as Abi, functionName, args } as never);
+  const mine = (n: bigint) => mineBlocks(chain.rpcUrl, Number(n));
 
   await chain.testClient.setAutomine(false);
   try {
@@ -666,19 +573,29 @@ export async function generateBulkActivity(
     const workers = [workerA!, workerB!];
 
     // Setup: two Datanets without daily limits in practice, two workers (a third may exist already).
-    const setup: BulkTx[] = [];
+    const setup: BulkTransaction[] = [];
+    const registry = addresses.datanetRegistry;
     for (const [id, owner] of owners) {
       setup.push({
         from: owner,
-        to: addresses.datanetRegistry,
         gas: 400_000n,
-        data: call(datanetRegistryAbi, "createDatanet", [`bulk-${id}`, "ipfs://bulk", "text", 65_536]),
+        call: createDatanetCall({
+          address: registry,
+          name: `bulk-${id}`,
+          metadataURI: "ipfs://bulk",
+          format: "text",
+          maxChunkBytes: 65_536,
+        }),
       });
       setup.push({
         from: owner,
-        to: addresses.datanetRegistry,
         gas: 100_000n,
-        data: call(datanetRegistryAbi, "setDailyLimits", [id, 1n << 50n, 4_000_000_000]),
+        call: setDailyLimitsCall({
+          address: registry,
+          datanetId: id,
+          maxBytesPerDay: 1n << 50n,
+          maxContributionsPerDay: 4_000_000_000,
+        }),
       });
     }
     for (const w of workers) {
@@ -691,10 +608,12 @@ export async function generateBulkActivity(
       if (!info.registered) {
         setup.push({
           from: w,
-          to: em,
           gas: 300_000n,
-          value: params.minStake,
-          data: call(epochManagerAbi, "register", [`12D3KooWbulk${w.address.slice(2, 10)}`]),
+          call: registerWorkerCall({
+            address: em,
+            peerId: `12D3KooWbulk${w.address.slice(2, 10)}`,
+            stake: params.minStake,
+          }),
         });
       }
     }
@@ -706,22 +625,22 @@ export async function generateBulkActivity(
     // ~4.5 events per contribution (submit + half quorum (6) + half override (1)); the rest from inferences.
     const nContributions = Math.max(entries, Math.min(4000, Math.round((events0 * 0.09) / 4.5)));
     const contributors = [owner1!, owner2!, contributor1!, contributor2!];
-    const submit: BulkTx[] = [];
+    const submit: BulkTransaction[] = [];
     for (let i = 0; i < nContributions; i++) {
       const datanetId = i % 2 === 0 ? d1 : d2;
       const byteSize = BigInt(random.int(1, 60_000));
       submit.push({
         from: random.pick(contributors),
-        to: addresses.datanetRegistry,
         gas: 300_000n,
-        data: call(datanetRegistryAbi, "contribute", [
+        call: contributeCall({
+          address: registry,
           datanetId,
-          keccak256(stringToHex(`bulk:${parameters.seed}:${firstContribution + BigInt(i)}`)),
+          dataRoot: keccak256(stringToHex(`bulk:${parameters.seed}:${firstContribution + BigInt(i)}`)),
           byteSize,
-          1,
-          "CC-BY-4.0",
-          "",
-        ]),
+          chunkCount: 1,
+          license: "CC-BY-4.0",
+          metadataURI: "",
+        }),
       });
     }
     await run(submit, "contributions");
@@ -737,8 +656,6 @@ export async function generateBulkActivity(
     // Workers are active from the epoch after they registered: mine to a fresh epoch.
     const head = await publicClient.getBlockNumber();
     const nextEpochStart = ((head + 1n - genesisBlock) / epochLength + 1n) * epochLength + genesisBlock;
-    const mine = (n: bigint) =>
-      rpc({ jsonrpc: "2.0", id: 1, method: "anvil_mine", params: [numberToHex(n)] });
     if (nextEpochStart > head + 1n) await mine(nextEpochStart - head - 1n);
 
     // Half by quorum: both workers accept in one block, so both votes share an epoch.
@@ -752,30 +669,29 @@ export async function generateBulkActivity(
         i -= 150;
         continue;
       }
-      const txs: BulkTx[] = [];
+      const txs: BulkTransaction[] = [];
       for (const [j, id] of slice.entries()) {
         if ((i + j) % 2 === 0) {
           for (const w of workers) {
             txs.push({
               from: w,
-              to: em,
               gas: 400_000n,
-              data: call(epochManagerAbi, "attest", [
+              call: attestCall({
+                address: em,
                 epoch,
-                0,
-                id,
-                1,
-                900_000,
-                keccak256(stringToHex(`bulk-result:${id}`)),
-              ]),
+                kind: SUBJECT_KIND.contribution,
+                subjectId: id,
+                verdict: VERDICT.accept,
+                score: 900_000,
+                resultHash: keccak256(stringToHex(`bulk-result:${id}`)),
+              }),
             });
           }
         } else {
           txs.push({
             from: owners.get(datanetById.get(id)!)!,
-            to: addresses.datanetRegistry,
             gas: 150_000n,
-            data: call(datanetRegistryAbi, "overrideContribution", [id, 2]),
+            call: overrideContributionCall({ address: registry, contributionId: id, status: "accepted" }),
           });
         }
       }
@@ -794,56 +710,52 @@ export async function generateBulkActivity(
       [
         {
           from: payer!,
-          to: addresses.modelRegistry,
           gas: 400_000n,
-          data: call(modelRegistryAbi, "registerModel", [
-            keccak256(stringToHex("bulk-base")),
-            `0x${"00".repeat(32)}`,
-            [d1, d2],
-            "ipfs://bulk-model",
-          ]),
+          call: registerModelCall({
+            address: addresses.modelRegistry,
+            baseModelHash: keccak256(stringToHex("bulk-base")),
+            adapterHash: `0x${"00".repeat(32)}`,
+            datanetIds: [d1, d2],
+            metadataURI: "ipfs://bulk-model",
+          }),
         },
       ],
       "model",
     );
-    const tokens = [1000n, 500n] as const;
+    const tokens = { tokensIn: 1000n, tokensOut: 500n };
     const fee = await publicClient.readContract({
       address: addresses.attributionLedger,
       abi: attributionLedgerAbi,
       functionName: "quoteFee",
-      args: [...tokens],
+      args: [tokens.tokensIn, tokens.tokensOut],
     });
-    const inferenceArgs = (k: number) => {
+    const inference = (k: number) => {
       const picked = new Set<bigint>();
       while (picked.size < entries) picked.add(random.pick(ids));
       const cited = [...picked].sort((a, b) => (a < b ? -1 : 1));
-      return [
+      return recordInferenceCall({
+        address: addresses.attributionLedger,
         modelId,
-        keccak256(stringToHex(`bulk-output:${parameters.seed}:${k}`)),
+        outputRoot: keccak256(stringToHex(`bulk-output:${parameters.seed}:${k}`)),
         ...tokens,
-        cited,
-        randomWeights(random, cited.length),
-      ] as const;
+        contributionIds: cited,
+        weights: randomWeights(random, cited.length),
+        fee,
+      });
     };
-    const sample = inferenceArgs(-1);
+    const sample = inference(-1);
     const estimate = await publicClient.estimateGas({
       account: payer!,
-      to: addresses.attributionLedger,
-      value: fee,
-      data: call(attributionLedgerAbi, "recordInference", sample),
+      to: sample.to,
+      value: sample.value,
+      data: sample.data,
     });
     const remaining = Math.max(0, events0 - events);
     const nInferences = Math.ceil(remaining / (entries + 1));
     for (let k = 0; k < nInferences; k += 200) {
-      const txs: BulkTx[] = [];
+      const txs: BulkTransaction[] = [];
       for (let j = k; j < Math.min(nInferences, k + 200); j++) {
-        txs.push({
-          from: payer!,
-          to: addresses.attributionLedger,
-          gas: (estimate * 13n) / 10n,
-          value: fee,
-          data: call(attributionLedgerAbi, "recordInference", inferenceArgs(j)),
-        });
+        txs.push({ from: payer!, gas: (estimate * 13n) / 10n, call: inference(j) });
       }
       await run(txs, "inferences");
     }

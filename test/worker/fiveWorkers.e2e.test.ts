@@ -256,7 +256,7 @@ describe("five workers on a devnet", () => {
       const made = await honest.recordInference({
         wallet: payer,
         modelId,
-        topicDatanetId: textNet,
+        modelDatanetIds: [textNet],
         output: enc.encode(output),
         ...claim!,
       });
@@ -327,7 +327,7 @@ describe("five workers on a devnet", () => {
     const snapshot = await honest.recordInference({
       wallet: payer,
       modelId,
-      topicDatanetId: textNet,
+      modelDatanetIds: [textNet],
       output: enc.encode(snapshotOutput),
       ...snapshotClaim!,
       deferPublish: true,

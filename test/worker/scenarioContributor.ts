@@ -11,6 +11,7 @@ import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmen
 import {
   type ChunkMessage,
   chunkContribution,
+  chunkOutput,
   chunkTopic,
   createP2PNode,
   encodeChunkMessage,
@@ -44,13 +45,14 @@ export type ScenarioContributor = {
     release?: ChunkRelease;
   }): Promise<{ id: bigint; dataRoot: Hex; count: number }>;
   /**
-   * Records an inference paid by `wallet` and publishes its output (one chunk on the lowest Datanet's topic),
+   * Records an inference paid by `wallet` and publishes its output by the output-chunk rule (`chunkOutput`),
    * at once or, with `deferPublish`, when the returned `publish` is called.
    */
   recordInference(parameters: {
     wallet: WalletClient;
     modelId: bigint;
-    topicDatanetId: bigint;
+    /** The model's Datanets: the output travels on the lowest one's topic. */
+    modelDatanetIds: bigint[];
     output: Uint8Array;
     contributionIds: bigint[];
     weights: bigint[];
@@ -88,24 +90,16 @@ export async function createScenarioContributor(parameters: {
     commitments: createChainCommitmentSource(publicClient, addresses.datanetRegistry),
   });
   for (const address of parameters.bootstrap) await node.dial(address).catch(() => undefined);
-  const pubsub = node.host.services.pubsub as unknown as {
-    getSubscribers(topic: string): unknown[];
-    publish(topic: string, data: Uint8Array): Promise<unknown>;
-  };
-
   /** Gossip reaches only peers known to be subscribed: wait until some are (the nodes follow new Datanets). */
   async function awaitSubscribers(datanetId: bigint) {
-    node.subscribe(datanetId);
-    const deadline = Date.now() + 20_000;
-    while (pubsub.getSubscribers(chunkTopic(datanetId)).length === 0) {
-      if (Date.now() > deadline) throw new Error(`No peer subscribed to Datanet ${datanetId} within 20 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (!(await node.waitForSubscribers(datanetId, 20_000)))
+      throw new Error(`No peer subscribed to Datanet ${datanetId} within 20 s`);
   }
 
+  /** One chunk as given, honest or not (a scenario's bad contribution), stored to serve and gossiped raw. */
   async function gossip(message: ChunkMessage) {
     await node.store.putChunk(message);
-    await pubsub.publish(chunkTopic(message.datanetId), encodeChunkMessage(message));
+    await node.host.services.pubsub.publish(chunkTopic(message.datanetId), encodeChunkMessage(message));
   }
 
   function corrupted(message: ChunkMessage): ChunkMessage {
@@ -150,7 +144,7 @@ export async function createScenarioContributor(parameters: {
       await awaitSubscribers(datanetId);
       if (release.mode === "all") {
         if (release.delayMs) await new Promise((r) => setTimeout(r, release.delayMs));
-        await node.publish({ datanetId, bytes, chunkBytes });
+        await node.publish({ chunked });
       } else {
         for (const message of chunked.messages) {
           const listed = release.indices.includes(message.index);
@@ -163,17 +157,13 @@ export async function createScenarioContributor(parameters: {
     async recordInference({
       wallet,
       modelId,
-      topicDatanetId,
+      modelDatanetIds,
       output,
       contributionIds,
       weights,
       deferPublish,
     }) {
-      const chunked = chunkContribution({
-        datanetId: topicDatanetId,
-        bytes: output,
-        chunkBytes: output.length,
-      });
+      const chunked = chunkOutput({ modelDatanetIds, bytes: output });
       const { inferenceId } = await recordInference(as(wallet), {
         address: addresses.attributionLedger,
         modelId,
@@ -184,8 +174,8 @@ export async function createScenarioContributor(parameters: {
         weights,
       });
       const publish = async () => {
-        await awaitSubscribers(topicDatanetId);
-        await node.publish({ datanetId: topicDatanetId, bytes: output, chunkBytes: output.length });
+        await awaitSubscribers(chunked.datanetId);
+        await node.publish({ chunked });
       };
       if (!deferPublish) await publish();
       return { id: inferenceId, outputRoot: chunked.dataRoot, publish };

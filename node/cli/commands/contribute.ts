@@ -7,7 +7,7 @@ import { loadConfig } from "../../../config/loadConfig.ts";
 import { contribute } from "../../../contracts/actions/contribute.ts";
 import { defineL2Chain } from "../../../contracts/chain/defineL2Chain.ts";
 import { datanetRegistryAbi } from "../../../contracts/generated/index.ts";
-import { chunkContribution, chunkTopic, createP2PNode } from "../../../p2p/index.ts";
+import { chunkContribution, createP2PNode } from "../../../p2p/index.ts";
 import { requireContracts } from "../../daemon/requireContracts.ts";
 import { createChainCommitmentSource } from "../../p2p/createChainCommitmentSource.ts";
 import { type Command, configOption, EXIT } from "../command.ts";
@@ -136,16 +136,8 @@ export const contributeCommand: Command = {
       );
       // Gossip reaches only peers already subscribed to the topic: give a fresh connection a moment to learn
       // them (those that miss it still backfill from us while we serve).
-      const pubsub = p2p.host.services.pubsub as unknown as { getSubscribers(topic: string): unknown[] };
-      const deadline = Date.now() + 5_000;
-      while (
-        p2p.connectedPeers().length > 0 &&
-        pubsub.getSubscribers(chunkTopic(datanetId)).length === 0 &&
-        Date.now() < deadline
-      ) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const published = await p2p.publish({ datanetId, bytes, chunkBytes });
+      if (p2p.connectedPeers().length > 0) await p2p.waitForSubscribers(datanetId, 5_000);
+      const published = await p2p.publish({ chunked });
       const indexerUrl =
         config.indexer.url ??
         `http://${config.indexer.host === "0.0.0.0" ? "127.0.0.1" : config.indexer.host}:${config.indexer.port}`;

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import type { Hash } from "../../contracts/merkle/chunkTree.ts";
+import type { Commitment, CommitmentSource } from "./commitmentSource.ts";
+import { createCommitmentCache } from "./createCommitmentCache.ts";
+
+const root = `0x${"ab".repeat(32)}` as Hash;
+const commitment = (status: Commitment["status"]): Commitment => ({
+  dataRoot: root,
+  datanetId: 1n,
+  chunkCount: 2,
+  byteSize: 10n,
+  status,
+});
+
+/** A source whose answers the test releases by hand, to interleave them with pushed changes. */
+function controlledSource() {
+  const pending: ((c: Commitment | undefined) => void)[] = [];
+  let calls = 0;
+  const source: CommitmentSource = {
+    getCommitment: () => {
+      calls++;
+      return new Promise((resolve) => pending.push(resolve));
+    },
+  };
+  return { source, answer: (c: Commitment | undefined) => pending.shift()!(c), calls: () => calls };
+}
+
+describe("createCommitmentCache", () => {
+  it("replaces a cached commitment on every pushed change, and forgets a removed root", async () => {
+    const s = controlledSource();
+    const cache = createCommitmentCache(s.source, 10);
+    const first = cache.lookup(root);
+    s.answer(commitment("accepted"));
+    expect(await first).toEqual({ found: true, commitment: commitment("accepted") });
+    cache.remember(commitment("rejected"));
+    expect(await cache.lookup(root)).toEqual({ found: true, commitment: commitment("rejected") });
+    expect(s.calls()).toBe(1);
+    cache.forget(root);
+    const again = cache.lookup(root);
+    expect(s.calls()).toBe(2);
+    s.answer(undefined);
+    expect(await again).toEqual({ found: false });
+  });
+
+  it("does not let an answer read before a pushed change overwrite it", async () => {
+    const s = controlledSource();
+    const cache = createCommitmentCache(s.source, 10);
+    const stale = cache.lookup(root);
+    cache.remember(commitment("rejected")); // the change arrives while the lookup is in flight
+    s.answer(commitment("accepted")); // ...and the lookup answers with what it read before
+    expect(await stale).toEqual({ found: true, commitment: commitment("rejected") });
+    expect(await cache.lookup(root)).toEqual({ found: true, commitment: commitment("rejected") });
+    const removed = cache.lookup(`0x${"cd".repeat(32)}` as Hash);
+    cache.forget(`0x${"cd".repeat(32)}` as Hash);
+    s.answer({ ...commitment("pending"), dataRoot: `0x${"cd".repeat(32)}` as Hash });
+    expect(await removed).toEqual({ found: false });
+  });
+
+  it("keeps at most maxEntries roots, oldest out first", async () => {
+    const cache = createCommitmentCache({ getCommitment: async () => undefined }, 2);
+    const r = (i: number) => `0x${i.toString(16).padStart(64, "0")}` as Hash;
+    for (let i = 1; i <= 3; i++) cache.remember({ ...commitment("pending"), dataRoot: r(i) });
+    expect((await cache.lookup(r(1))).found).toBe(false);
+    expect((await cache.lookup(r(3))).found).toBe(true);
+  });
+});
