@@ -12,8 +12,10 @@ import { type Address, type Hash, parseEventLogs, toFunctionSelector } from "vie
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type Common, createTestCommon } from "../../config/common/createCommon.ts";
 import { allocatePort } from "../../config/services/allocatePort.ts";
+import { contribute } from "../../contracts/actions/contribute.ts";
+import { createDatanet } from "../../contracts/actions/createDatanet.ts";
 import { type DeployContractsReturnType, deployContracts } from "../../contracts/deploy/deployContracts.ts";
-import { datanetRegistryAbi, epochManagerAbi } from "../../contracts/generated/index.ts";
+import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import type { IndexerProcess } from "../../indexer/startIndexer.ts";
 import { encryptKeystore, writeSecretFile } from "../../node/keys/keystore.ts";
 import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmentSource.ts";
@@ -103,28 +105,17 @@ export async function startWorkerStack(parameters: {
     params: { epochLength: parameters.epochLength, validatorsPerSubject: 1, quorum: 1 },
   });
   const { addresses } = deployment;
-  const write = async (account: (typeof chain.accounts)[number], request: Record<string, unknown>) => {
-    const hash = await chain.walletClient(account).writeContract({
-      ...request,
-      account,
-      chain: chain.chain,
-    } as never);
-    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${String(request.functionName)} reverted`);
-    return receipt;
-  };
-  const created = await write(chain.accounts[4]!, {
+  const as = (account: (typeof chain.accounts)[number]) => ({
+    publicClient: chain.publicClient,
+    walletClient: chain.walletClient(account),
+  });
+  const { datanetId } = await createDatanet(as(chain.accounts[4]!), {
     address: addresses.datanetRegistry,
-    abi: datanetRegistryAbi,
-    functionName: "createDatanet",
-    args: ["faults", "ipfs://faults", "text", CHUNK_BYTES],
+    name: "faults",
+    metadataURI: "ipfs://faults",
+    format: "text",
+    maxChunkBytes: CHUNK_BYTES,
   });
-  const [event] = parseEventLogs({
-    abi: datanetRegistryAbi,
-    logs: created.logs,
-    eventName: "DatanetCreated",
-  });
-  const datanetId = event!.args.datanetId;
 
   let indexer: IndexerProcess | undefined;
   const seeder = await createP2PNode(common, {
@@ -191,18 +182,16 @@ export async function startWorkerStack(parameters: {
     async contribute(seed) {
       const bytes = new TextEncoder().encode(syntheticText(seed, 400));
       const root = await seeder.publish({ datanetId, bytes });
-      const receipt = await write(chain.accounts[5 + (contributions++ % 3)]!, {
+      const { contributionId } = await contribute(as(chain.accounts[5 + (contributions++ % 3)]!), {
         address: addresses.datanetRegistry,
-        abi: datanetRegistryAbi,
-        functionName: "contribute",
-        args: [datanetId, root.dataRoot, BigInt(root.byteSize), root.count, "CC-BY-4.0", `ipfs://f/${seed}`],
+        datanetId,
+        dataRoot: root.dataRoot,
+        byteSize: BigInt(root.byteSize),
+        chunkCount: root.count,
+        license: "CC-BY-4.0",
+        metadataURI: `ipfs://f/${seed}`,
       });
-      const [submitted] = parseEventLogs({
-        abi: datanetRegistryAbi,
-        logs: receipt.logs,
-        eventName: "ContributionSubmitted",
-      });
-      return submitted!.args.contributionId;
+      return contributionId;
     },
     async startWorker(env = {}, opts = {}) {
       // A test aborted by its timeout starts nothing more (what it started is killed by the harness).
