@@ -213,8 +213,16 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
       });
       return;
     }
-    void gossip.recheck(commitment.dataRoot);
-    if (gossip.subscribed().includes(commitment.datanetId)) backfill.schedule(commitment.dataRoot);
+    // Accepted again after a rejection (an owner's override): take its chunks again, then fetch them.
+    void store
+      .unpruneContribution(commitment.dataRoot)
+      .catch(() => false)
+      .then((unpruned) => {
+        if (unpruned)
+          log.info({ msg: "Contribution accepted again after a rejection", dataRoot: commitment.dataRoot });
+        void gossip.recheck(commitment.dataRoot);
+        if (gossip.subscribed().includes(commitment.datanetId)) backfill.schedule(commitment.dataRoot);
+      });
   });
 
   let sweepSoon: NodeJS.Timeout | undefined;

@@ -64,6 +64,13 @@ describe("chunk store", () => {
     // Size accounting survives a reopen.
     const again = await createChunkStore(common, { path: join(dir, "b") });
     expect(again.totals()).toEqual({ chunkBytes: 1_500, chunks: 2, contributions: 1 });
+    // Accepted again after the rejection: its chunks are taken again, and only then.
+    expect((await again.putChunk(a.messages[0]!)).added).toBe(false);
+    expect(await again.unpruneContribution(a.dataRoot)).toBe(true);
+    expect(await again.unpruneContribution(a.dataRoot)).toBe(false);
+    for (const m of a.messages) expect((await again.putChunk(m)).added).toBe(true);
+    expect(await again.getContribution(a.dataRoot)).toMatchObject({ complete: true });
+    expect(await again.verifyIntegrity()).toMatchObject({ ok: true });
     await again.close();
   });
 

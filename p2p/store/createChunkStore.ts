@@ -40,6 +40,11 @@ export type ChunkStore = {
    * then on; chunks still used by another contribution stay. True when there was something to drop.
    */
   pruneContribution(dataRoot: Hash): Promise<boolean>;
+  /**
+   * Takes chunks of a pruned contribution again (the Datanet owner accepted it after a rejection). True when it
+   * had been pruned.
+   */
+  unpruneContribution(dataRoot: Hash): Promise<boolean>;
   totals(): StoreTotals;
   /** Full scan: every index entry has its chunk, every chunk hashes right, counters match. */
   verifyIntegrity(): Promise<IntegrityReport>;
@@ -229,6 +234,13 @@ export async function createChunkStore(
   const store: ChunkStore = {
     putChunk: (message) => exclusive(() => putChunkNow(message)),
     pruneContribution: (dataRoot) => exclusive(() => pruneNow(dataRoot.toLowerCase() as Hash)),
+    unpruneContribution: (dataRoot) =>
+      exclusive(async () => {
+        const key = keys.tombstone(dataRoot.toLowerCase());
+        if ((await db.get(key)) === undefined) return false;
+        await db.del(key, writeOptions);
+        return true;
+      }),
     async hasChunk(dataRoot, index) {
       return (await db.get(keys.entry(dataRoot.toLowerCase(), index))) !== undefined;
     },

@@ -141,6 +141,14 @@ describe("the indexer commitment source (real indexer)", () => {
       (await node.store.getContribution(published.dataRoot)) === undefined ? true : undefined,
     );
     expect((await source.getCommitment(published.dataRoot))?.status).toBe("rejected");
+    // The owner accepts it again: the node takes its chunks again.
+    expect((await node.store.putChunk(published.messages[0]!)).added).toBe(false);
+    await overrideContribution(as(owner()), { address: registry(), contributionId: id, status: "accepted" });
+    await awaitStatus(published.dataRoot, "accepted");
+    await waitFor("the pruned chunks taken again", async () => {
+      for (const m of published.messages) await node.store.putChunk(m);
+      return (await node.store.getContribution(published.dataRoot))?.complete;
+    });
   });
 
   it("pushes a quorum's verdict, and a later owner override of it", async () => {
