@@ -2,6 +2,8 @@ import { type Address, keccak256 } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
 import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
+import { decodeContributionStatus } from "../../contracts/enums/contributionStatus.ts";
+import { decodeInferenceStatus } from "../../contracts/enums/inferenceStatus.ts";
 import { VERDICT } from "../../contracts/enums/verdict.ts";
 import {
   attributionLedgerAbi,
@@ -381,8 +383,16 @@ describe("five workers on a devnet", () => {
               functionName: "inferenceStatus",
               args: [s.id],
             });
-      // Accepted/Verified = 2, Rejected/Disputed = 3 in both enums.
-      expect(status, s.label).toBe(s.verdict === VERDICT.accept ? 2 : 3);
+      const name = s.kind === 0 ? decodeContributionStatus(status) : decodeInferenceStatus(status);
+      const expected =
+        s.kind === 0
+          ? s.verdict === VERDICT.accept
+            ? "accepted"
+            : "rejected"
+          : s.verdict === VERDICT.accept
+            ? "verified"
+            : "disputed";
+      expect(name, s.label).toBe(expected);
     }
 
     // Every attestation of these subjects, by every worker: the right verdict, and a report served by the
