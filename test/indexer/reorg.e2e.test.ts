@@ -1,6 +1,8 @@
 import type { Hex } from "viem";
-import { encodeFunctionData, keccak256, stringToHex } from "viem";
+import { keccak256, stringToHex } from "viem";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { contribute as contributeAction, contributeCall } from "../../contracts/actions/contribute.ts";
+import { createDatanet } from "../../contracts/actions/createDatanet.ts";
 import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
 import type { IndexerProcess } from "../../indexer/startIndexer.ts";
 import type { TestChain } from "../harness/anvil.ts";
@@ -19,7 +21,13 @@ let indexer: IndexerProcess;
 beforeAll(async () => {
   ({ chain, deployment } = await startDeployedChain());
   db = await createTestDatabase("olnode_indexer_reorg");
-  await contribute(chain.accounts[1]!, "create", "createDatanet", ["reorg", "ipfs://reorg", "text", 65_536]);
+  await createDatanet(as(chain.accounts[1]!), {
+    address: deployment.addresses.datanetRegistry,
+    name: "reorg",
+    metadataURI: "ipfs://reorg",
+    format: "text",
+    maxChunkBytes: 65_536,
+  });
   await contribute(chain.accounts[2]!, "before-1");
   indexer = await startTestIndexer({
     chain,
@@ -37,21 +45,24 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function contribute(
-  from: TestChain["accounts"][number],
-  tag: string,
-  functionName = "contribute",
-  args: readonly unknown[] = [1n, keccak256(stringToHex(tag)), 5_000n + BigInt(tag.length), 1, "MIT", tag],
-) {
-  const hash = await chain.walletClient(from).writeContract({
-    address: deployment.addresses.datanetRegistry,
-    abi: datanetRegistryAbi,
-    functionName,
-    args,
-    chain: undefined,
-    account: from,
-  } as never);
-  return chain.publicClient.waitForTransactionReceipt({ hash });
+const as = (from: TestChain["accounts"][number]) => ({
+  publicClient: chain.publicClient,
+  walletClient: chain.walletClient(from),
+});
+
+/** The contribution a tag stands for, in Datanet 1. */
+const contribution = (tag: string) => ({
+  address: deployment.addresses.datanetRegistry,
+  datanetId: 1n,
+  dataRoot: keccak256(stringToHex(tag)),
+  byteSize: 5_000n + BigInt(tag.length),
+  chunkCount: 1,
+  license: "MIT",
+  metadataURI: tag,
+});
+
+async function contribute(from: TestChain["accounts"][number], tag: string) {
+  return (await contributeAction(as(from), contribution(tag))).receipt;
 }
 
 async function signedContribution(
@@ -67,11 +78,7 @@ async function signedContribution(
     gas: 300_000n,
     maxFeePerGas: 10_000_000_000n,
     maxPriorityFeePerGas: 1_000_000n,
-    data: encodeFunctionData({
-      abi: datanetRegistryAbi,
-      functionName: "contribute",
-      args: [1n, keccak256(stringToHex(tag)), 5_000n + BigInt(tag.length), 1, "MIT", tag],
-    }),
+    data: contributeCall(contribution(tag)).data,
   });
 }
 
