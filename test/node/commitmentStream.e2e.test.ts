@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { type Hex, keccak256, stringToHex, type WalletClient } from "viem";
@@ -26,6 +24,7 @@ import { type CommitmentChange, createP2PNode, type P2PNode } from "../../p2p/in
 import type { TestChain } from "../harness/anvil.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
 import { createBulkSender } from "../harness/sendBulkTransactions.ts";
+import { makeTempDir } from "../harness/tempDir.ts";
 import { waitFor } from "../harness/waitFor.ts";
 import { startDeployedChain, startTestIndexer, waitForBlock } from "../indexer/indexerFixture.ts";
 
@@ -43,7 +42,7 @@ let views: Kysely<IndexerViews>;
 let source: IndexerCommitmentSource;
 let node: P2PNode;
 const changes: CommitmentChange[] = [];
-const dir = mkdtempSync(join(tmpdir(), "olnode-commitment-stream-"));
+const dir = makeTempDir("olnode-commitment-stream-");
 
 const as = (account: PrivateKeyAccount) => ({
   publicClient: chain.publicClient,
@@ -108,7 +107,6 @@ afterAll(async () => {
   await indexer?.stop();
   await chain?.stop();
   await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the indexer commitment source (real indexer)", () => {
