@@ -191,7 +191,8 @@ export const attribution = onchainTable(
   (t) => ({
     inferenceIdx: index().on(t.inferenceId),
     contributionIdx: index().on(t.contributionId, t.id),
-    contributorIdx: index().on(t.contributor, t.id),
+    // Chain order within a contributor's attributions: inference ids ascend with the chain.
+    contributorIdx: index().on(t.contributor, t.inferenceId, t.contributionId),
   }),
 );
 
@@ -222,7 +223,11 @@ export const rewardAccrual = onchainTable(
     amount: t.bigint().notNull(),
     ...eventColumns(t),
   }),
-  (t) => ({ accountIdx: index().on(t.account, t.id), inferenceIdx: index().on(t.inferenceId) }),
+  (t) => ({
+    accountIdx: index().on(t.account, t.id),
+    accountChainIdx: index().on(t.account, t.inferenceId),
+    inferenceIdx: index().on(t.inferenceId),
+  }),
 );
 
 export const rewardClaim = onchainTable(

@@ -115,6 +115,12 @@ function rawString(abi: Abi, log: Decoded, field: string): Hex {
   return values[inputs.findIndex((i) => i.name === field)] as Hex;
 }
 
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
+
 const display = (s: string) => s.replaceAll("\u0000", "\uFFFD");
 const rows = async (query: string, params: unknown[] = []) => (await sql.query(query, params)).rows;
 const view = <T>(address: Address, abi: Abi, functionName: string, args: unknown[] = []) =>
@@ -468,4 +474,43 @@ it("every event row names the transaction and log it came from", async () => {
     if (eventName && table !== "reward_accrual")
       expect(got.length, table).toBe(logs.filter((l) => l.eventName === eventName).length);
   }
+});
+
+it("REST lists a contributor's attributions and accruals in chain order, across pages", async () => {
+  const logs = await chainLogs();
+  const attributed = logs.filter((l) => l.eventName === "AttributionRecorded");
+  const byContributor = groupBy(attributed, (l) => (l.args.contributor as string).toLowerCase());
+  // The contributor with the most attributions: its pages cross inference ids of different lengths (9 → 10).
+  const [address, mine] = [...byContributor].sort((x, y) => y[1].length - x[1].length)[0]!;
+  const expected = mine.map((l) => `${l.args.inferenceId}-${l.args.contributionId}`);
+  for (const order of ["asc", "desc"] as const) {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `limit=3&order=${order}${cursor ? `&cursor=${cursor}` : ""}`;
+      const res = await fetch(`${indexer.url}/api/v1/contributors/${address}/attributions?${query}`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        items: { inferenceId: string; contributionId: string }[];
+        nextCursor: string | null;
+      };
+      seen.push(...body.items.map((i) => `${i.inferenceId}-${i.contributionId}`));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen, `${order} (seed ${SEED})`).toEqual(order === "asc" ? expected : [...expected].reverse());
+  }
+  // recentAccruals: newest first. The developer of the most inferences has the most accruals.
+  const recorded = logs.filter(
+    (l) => l.eventName === "InferenceRecorded" && (l.args.developerAmount as bigint) > 0n,
+  );
+  const developers = groupBy(recorded, (l) => (l.args.developer as string).toLowerCase());
+  const [developer, theirs] = [...developers].sort((x, y) => y[1].length - x[1].length)[0]!;
+  const res = await fetch(`${indexer.url}/api/v1/contributors/${developer}/rewards?limit=5`);
+  const body = (await res.json()) as { recentAccruals: { inferenceId: string; role: string }[] };
+  const newest = theirs.map((l) => String(l.args.inferenceId)).reverse();
+  expect(
+    body.recentAccruals.filter((x) => x.role === "developer").map((x) => x.inferenceId),
+    `seed ${SEED}`,
+  ).toEqual(newest.slice(0, body.recentAccruals.filter((x) => x.role === "developer").length));
+  expect(body.recentAccruals.length).toBeGreaterThan(0);
 });

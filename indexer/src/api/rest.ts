@@ -35,11 +35,27 @@ type AnyColumn = Parameters<typeof asc>[0];
 
 /** Keyset pagination on one unique, sortable column (an event id or a numeric id). */
 function keyset(column: AnyColumn, page: Page, parse: (s: string) => unknown = (s) => s) {
+  const k = keysetOf([column], page, [parse]);
+  return { after: k.after, orderBy: k.orderBy[0]! };
+}
+
+/**
+ * Keyset pagination on a unique key of several columns, compared lexicographically (the cursor holds the last
+ * row's values in the same order; parse those with `parses`). Returns the WHERE part and the ORDER BY list.
+ */
+function keysetOf(columns: AnyColumn[], page: Page, parses: ((s: string) => unknown)[]) {
   const cmp = page.order === "asc" ? gt : lt;
-  return {
-    after: page.cursor ? cmp(column, parse(page.cursor[0]!)) : undefined,
-    orderBy: page.order === "asc" ? asc(column) : desc(column),
-  };
+  const dir = page.order === "asc" ? asc : desc;
+  let after: ReturnType<typeof and>;
+  if (page.cursor) {
+    const values = columns.map((_, i) => parses[i]!(page.cursor![i]!));
+    // (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), built from the last column outwards.
+    for (let i = columns.length - 1; i >= 0; i--) {
+      const strict = cmp(columns[i]!, values[i]);
+      after = after ? or(strict, and(eq(columns[i]!, values[i]), after)) : strict;
+    }
+  }
+  return { after, orderBy: columns.map((c) => dir(c)) };
 }
 
 function pageOf<T>(rows: T[], page: Page, key: (row: T) => (string | bigint)[]) {
@@ -170,15 +186,16 @@ export function createRestApi(): Hono {
 
   app.get("/contributors/:address/attributions", async (c) => {
     const address = parseAddress(c.req.param("address"), "contributor");
-    const page = parsePage(c.req.query());
-    const k = keyset(attribution.id, page);
+    const page = parsePage(c.req.query(), { cursorArity: 2 });
+    // Chain order: inference ids ascend with the chain, and one inference cites each contribution once.
+    const k = keysetOf([attribution.inferenceId, attribution.contributionId], page, [cursorInt, cursorInt]);
     const rows = await db
       .select()
       .from(attribution)
       .where(and(eq(attribution.contributor, address), k.after))
-      .orderBy(k.orderBy)
+      .orderBy(...k.orderBy)
       .limit(page.limit + 1);
-    return json(pageOf(rows, page, (r) => [r.id]));
+    return json(pageOf(rows, page, (r) => [r.inferenceId, r.contributionId]));
   });
 
   app.get("/contributors/:address/rewards", async (c) => {
@@ -196,7 +213,8 @@ export function createRestApi(): Hono {
       .select()
       .from(rewardAccrual)
       .where(eq(rewardAccrual.account, address))
-      .orderBy(desc(rewardAccrual.id))
+      // Newest first in chain order (the id is text, "<inference>-<role>", and sorts "10-…" before "9-…").
+      .orderBy(desc(rewardAccrual.inferenceId), asc(rewardAccrual.role))
       .limit(page.limit);
     return json({
       account: row ?? null,
