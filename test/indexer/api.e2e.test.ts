@@ -81,11 +81,10 @@ afterAll(async () => {
 });
 
 describe("GraphQL: bounded before it runs", () => {
-  it("answers a normal query with its cost", async () => {
+  it("answers a normal query", async () => {
     const r = await gql({ query: "{ contributions(limit: 5) { items { id datanet { id } } } }" });
     expect(r.status).toBe(200);
     expect(r.json.data!.contributions!.items.length).toBeGreaterThan(0);
-    expect(r.headers.get("x-query-cost")).toBe(String(1 + 5 + 5 * 1));
   });
 
   it("refuses the issue's query with 400 naming its cost and the limit, and the indexer stays responsive", async () => {

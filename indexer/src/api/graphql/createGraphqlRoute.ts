@@ -69,7 +69,7 @@ export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHan
       return errorResponse(400, "GRAPHQL_PARSE_FAILED", message);
     }
     const operationName = typeof request.operationName === "string" ? request.operationName : undefined;
-    const { cost, depth, problems } = estimateQueryCost(
+    const { depth, problems } = estimateQueryCost(
       document,
       variables as Record<string, unknown>,
       operationName,
@@ -111,9 +111,7 @@ export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHan
         Promise.resolve(ponder(c, next)).then((r) => r ?? c.res),
         deadline,
       ]);
-      const answer = await withHonestStatus(response);
-      answer.headers.set("x-query-cost", String(cost));
-      return answer;
+      return await withHonestStatus(response);
     } finally {
       clearTimeout(timer);
     }
