@@ -9,7 +9,20 @@ import {
   toFunctionSelector,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
+import { attestCall } from "../../contracts/actions/attest.ts";
+import { claimPointsCall } from "../../contracts/actions/claimPoints.ts";
+import { claimRewardsCall } from "../../contracts/actions/claimRewards.ts";
+import { closeEpochCall } from "../../contracts/actions/closeEpoch.ts";
+import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";
+import { overrideContributionCall } from "../../contracts/actions/overrideContribution.ts";
+import type { ProtocolCall } from "../../contracts/actions/protocolCall.ts";
+import { recordInferenceCall } from "../../contracts/actions/recordInference.ts";
+import { requestExitCall } from "../../contracts/actions/requestExit.ts";
+import { setDailyLimitsCall } from "../../contracts/actions/setDailyLimits.ts";
+import { startEpochCall } from "../../contracts/actions/startEpoch.ts";
 import type { DeployedAddresses } from "../../contracts/deploy/deployContracts.ts";
+import { SUBJECT_KIND } from "../../contracts/enums/subjectKind.ts";
+import { VERDICT } from "../../contracts/enums/verdict.ts";
 import {
   attributionLedgerAbi,
   datanetRegistryAbi,
@@ -44,7 +57,8 @@ export type LegalCallDriverReturnType = {
   accounts: Address[];
 };
 
-type Call = { what: string; from: PrivateKeyAccount; to: Address; data: Hex; value?: bigint };
+/** A typed action's encoded call (contracts/actions), or a raw one where a string must be arbitrary bytes. */
+type Call = { what: string; from: PrivateKeyAccount } & Pick<ProtocolCall, "to" | "data" | "value">;
 
 /** Strings the chain accepts that a naive index gets wrong: NUL, invalid UTF-8, emoji, long, empty. */
 function oddString(random: ReturnType<typeof createRandom>, tag: string): Hex {
@@ -211,11 +225,11 @@ export async function driveLegalCalls(
         ]);
         const owner = accounts.find((x) => x.address === d.owner);
         if (!owner) return;
+        const status = random.pick(["accepted", "rejected"] as const);
         return attempt({
           what: "overrideContribution",
           from: owner,
-          to: a.datanetRegistry,
-          data: fn(datanetRegistryAbi, "overrideContribution", [c, random.pick([2, 3])]),
+          ...overrideContributionCall({ address: a.datanetRegistry, contributionId: c, status }),
         });
       },
     ],
@@ -233,11 +247,12 @@ export async function driveLegalCalls(
           roll === 0
             ? fn(datanetRegistryAbi, "transferDatanetOwnership", [d, random.pick(accounts).address])
             : roll === 1
-              ? fn(datanetRegistryAbi, "setDailyLimits", [
-                  d,
-                  random.pick([1n, 1n << 40n, 2n ** 64n - 1n]),
-                  random.pick([1, 100_000, 2 ** 32 - 1]),
-                ])
+              ? setDailyLimitsCall({
+                  address: a.datanetRegistry,
+                  datanetId: d,
+                  maxBytesPerDay: random.pick([1n, 1n << 40n, 2n ** 64n - 1n]),
+                  maxContributionsPerDay: random.pick([1, 100_000, 2 ** 32 - 1]),
+                }).data
               : withRawStrings(
                   "setDatanetMetadataURI(uint256,string)",
                   ["uint256", "string"],
@@ -325,16 +340,16 @@ export async function driveLegalCalls(
         return attempt({
           what: "recordInference",
           from: anyone(),
-          to: a.attributionLedger,
-          value: fee,
-          data: fn(attributionLedgerAbi, "recordInference", [
-            m,
-            keccak256(numberToHex(random.int(1, 1e9))),
+          ...recordInferenceCall({
+            address: a.attributionLedger,
+            modelId: m,
+            outputRoot: keccak256(numberToHex(random.int(1, 1e9))),
             tokensIn,
             tokensOut,
-            cited,
-            randomWeights(random, cited.length),
-          ]),
+            contributionIds: cited,
+            weights: randomWeights(random, cited.length),
+            fee,
+          }),
         });
       },
     ],
@@ -367,7 +382,7 @@ export async function driveLegalCalls(
                 data: fn(epochManagerAbi, "withdrawStake"),
               }
             : random.chance(0.6)
-              ? { what: "heartbeat", from: w, to: a.epochManager, data: fn(epochManagerAbi, "heartbeat") }
+              ? { what: "heartbeat", from: w, ...heartbeatCall({ address: a.epochManager }) }
               : random.chance(0.5)
                 ? {
                     what: "updatePeerId",
@@ -378,8 +393,7 @@ export async function driveLegalCalls(
                 : {
                     what: "requestExit",
                     from: w,
-                    to: a.epochManager,
-                    data: fn(epochManagerAbi, "requestExit"),
+                    ...requestExitCall({ address: a.epochManager }),
                   };
         return attempt(call);
       },
@@ -392,21 +406,24 @@ export async function driveLegalCalls(
         await attempt({
           what: "startEpoch",
           from: anyone(),
-          to: a.epochManager,
-          data: fn(epochManagerAbi, "startEpoch"),
+          ...startEpochCall({ address: a.epochManager }),
         });
         const c = await counts();
-        const kind = random.chance(0.6) ? 0 : 1;
+        const kind = random.chance(0.6) ? SUBJECT_KIND.contribution : SUBJECT_KIND.inference;
         // Open subjects: pending contributions, inferences not yet decided (the contract refuses the rest).
         const open: bigint[] = [];
-        for (const id of ids(kind === 0 ? c.contributions : c.inferences)) {
+        for (const id of ids(kind === SUBJECT_KIND.contribution ? c.contributions : c.inferences)) {
           const status =
-            kind === 0
+            kind === SUBJECT_KIND.contribution
               ? await read<number>(a.datanetRegistry, datanetRegistryAbi, "contributionStatus", [id])
               : await read<number>(a.attributionLedger, attributionLedgerAbi, "inferenceStatus", [id]);
           if (status === 1) open.push(id);
         }
-        const subject = pickOf(random.chance(0.9) ? open : ids(kind === 0 ? c.contributions : c.inferences));
+        const subject = pickOf(
+          random.chance(0.9)
+            ? open
+            : ids(kind === SUBJECT_KIND.contribution ? c.contributions : c.inferences),
+        );
         if (subject === undefined) return;
         const candidates = [];
         for (const w of accounts) {
@@ -423,15 +440,15 @@ export async function driveLegalCalls(
         return attempt({
           what: "attest",
           from: w,
-          to: a.epochManager,
-          data: fn(epochManagerAbi, "attest", [
-            e,
+          ...attestCall({
+            address: a.epochManager,
+            epoch: e,
             kind,
-            subject,
-            random.chance(0.6) ? 1 : 2,
-            random.pick([0, 1, 2 ** 32 - 1]),
-            keccak256(numberToHex(random.int(1, 1e9))),
-          ]),
+            subjectId: subject,
+            verdict: random.chance(0.6) ? VERDICT.accept : VERDICT.reject,
+            score: random.pick([0, 1, 2 ** 32 - 1]),
+            resultHash: keccak256(numberToHex(random.int(1, 1e9))),
+          }),
         });
       },
     ],
@@ -468,8 +485,12 @@ export async function driveLegalCalls(
         return attempt({
           what: "closeEpoch",
           from: pickOf(posters) ?? admin,
-          to: a.epochManager,
-          data: fn(epochManagerAbi, "closeEpoch", [e, tree.root, tree.totalPoints]),
+          ...closeEpochCall({
+            address: a.epochManager,
+            epoch: e,
+            pointsRoot: tree.root,
+            totalPoints: tree.totalPoints,
+          }),
         });
       },
     ],
@@ -482,8 +503,7 @@ export async function driveLegalCalls(
           return attempt({
             what: "claim",
             from: anyone(),
-            to: a.attributionLedger,
-            data: fn(attributionLedgerAbi, "claim"),
+            ...claimRewardsCall({ address: a.attributionLedger }),
           });
         if (roll === 1)
           return attempt({
@@ -498,13 +518,13 @@ export async function driveLegalCalls(
         return attempt({
           what: "airdropClaim",
           from: anyone(),
-          to: a.pointsDistributor,
-          data: fn(pointsDistributorAbi, "claim", [
-            tree.epoch,
-            entry.account,
-            entry.points,
-            tree.proof(entry.account),
-          ]),
+          ...claimPointsCall({
+            address: a.pointsDistributor,
+            epoch: tree.epoch,
+            account: entry.account,
+            points: entry.points,
+            proof: tree.proof(entry.account),
+          }),
         });
       },
     ],
