@@ -185,8 +185,10 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
       expect(apis, flag).toEqual(["eth", "net", "web3", "txpool"]);
     }
     const grafana = configs.get("monitoring")!.services.grafana!;
-    const guard = ([grafana.entrypoint ?? []].flat() as string[]).join(" ");
-    // The guard refuses what .env.example ships and the old default; compose passes `$$` as `$`.
+    // `config` prints the compose file's escaped `$$` as is (Debian's docker-compose) or already as `$` (other
+    // versions); either way the container's shell gets `$`.
+    const guard = ([grafana.entrypoint ?? []].flat() as string[]).join(" ").replaceAll("$$", "$");
+    // The guard refuses what .env.example ships and the old default.
     expect(guard).toContain('case "$GF_SECURITY_ADMIN_PASSWORD" in ""|admin|CHANGE-ME*)');
     expect(grafana.environment!.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^CHANGE-ME/);
     const withoutPassword = join(dir, "no-grafana.env");
