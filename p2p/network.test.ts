@@ -89,7 +89,7 @@ describe("p2p network", () => {
     expect(viaGossip.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
-  it("a node started after publication backfills the contribution through sync", async () => {
+  it("a node started after publication backfills the contribution (through sync, or gossip's message cache)", async () => {
     const bytes = randomBytes(3 * CHUNK);
     const c = chunkContribution({ datanetId: DATANET, bytes, chunkBytes: CHUNK });
     commit(c);
@@ -100,7 +100,13 @@ describe("p2p network", () => {
     await late.dial(nodes[5]!.multiaddrs()[0]!);
     await waitFor("late node backfilled", () => completeAt(late, c.dataRoot));
     expect(Buffer.from((await late.getContribution(c.dataRoot))!).equals(bytes)).toBe(true);
-    expect(await metric(late, "p2p_stored_chunks_total", { source: "sync" })).toBeGreaterThanOrEqual(3);
+    // Gossipsub keeps recent messages for a few heartbeats and offers them (IHAVE) to a peer that joins the mesh:
+    // a late node that joins soon enough, as on a loaded machine where the first wait ran long, may get some or
+    // all chunks that way before sync asks. Both are legal; every chunk must have come by one of them.
+    // (Sync alone, against forged and honest servers: p2p/sync/syncVerification.test.ts.)
+    const bySync = await metric(late, "p2p_stored_chunks_total", { source: "sync" });
+    const byGossip = await metric(late, "p2p_stored_chunks_total", { source: "gossip" });
+    expect(bySync + byGossip).toBeGreaterThanOrEqual(3);
     await net.stopNode(late);
   });
 
