@@ -9,7 +9,7 @@ import { createTiktokenTokenizer } from "./createTiktokenTokenizer.ts";
 import { buildIndexShard } from "./indexShard.ts";
 import { log2Fixed } from "./log2Fixed.ts";
 import { normaliseToPpm, PPM } from "./normaliseToPpm.ts";
-import { NO_ATTRIBUTION_ROOT, resultRoot } from "./resultRoot.ts";
+import { spanResultRoot } from "./resultRoot.ts";
 
 /** Random documents over [0, k) with contribution ids; separator = k. */
 function randomDocs(random: () => number, k: number, docs: number, maxLen: number) {
@@ -118,8 +118,8 @@ describe("attributeSpans", () => {
       expect(got.entries).toEqual(want.entries);
       if (got.entries.length > 0) {
         expect(got.entries.reduce((a, e) => a + e.weightPpm, 0)).toBe(PPM);
-        expect(got.resultRoot).toBe(resultRoot(got.entries));
       }
+      expect(got.resultRoot).toBe(spanResultRoot(got));
       for (const s of got.spans) {
         for (let j = 0; j < s.length; j++)
           expect(index.tokenAt(s.corpusPosition + j)).toBe(output[s.start + j]);
@@ -166,7 +166,7 @@ describe("attributeSpans", () => {
       attributed: false,
       entries: [],
       spans: [],
-      resultRoot: NO_ATTRIBUTION_ROOT,
+      resultRoot: spanResultRoot({ ...none, entries: [], spans: [] }),
     });
     const index = buildAttributionIndex({
       contributions: [{ contributionId: 9n, format: "text", content: "exactly this text" }],

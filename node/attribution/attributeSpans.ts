@@ -1,9 +1,13 @@
 import type { Hash } from "../../contracts/merkle/chunkTree.ts";
 import { AttributionInputError } from "./attributionErrors.ts";
-import { type AttributionOptions, defaultAttributionOptions } from "./attributionOptions.ts";
+import {
+  ATTRIBUTION_RULES_VERSION,
+  type AttributionOptions,
+  defaultAttributionOptions,
+} from "./attributionOptions.ts";
 import type { AttributionIndex } from "./createAttributionIndex.ts";
 import { type AttributionEntry, normaliseToPpm } from "./normaliseToPpm.ts";
-import { resultRoot } from "./resultRoot.ts";
+import { spanResultRoot } from "./resultRoot.ts";
 
 /** A maximal output span found verbatim in the corpus. */
 export type AttributionSpan = {
@@ -14,19 +18,30 @@ export type AttributionSpan = {
   occurrences: number;
   /** Sum of its tokens' self-information, 2^-16 bits: longer and rarer spans weigh more. */
   weight: bigint;
-  /** Its first occurrence (global corpus position), for a verifier to compare tokens. */
+  /**
+   * Its first occurrence: the lowest global corpus position holding it, in the canonical layout (contributions
+   * ascending by id). A verifier requires exactly this position, not just any occurrence: the result root
+   * covers it, so two honest verifiers reproduce the same root.
+   */
   corpusPosition: number;
   /** Contributions holding an occurrence, ascending; the span's weight is split equally among them. */
   contributionIds: bigint[];
 };
 
 export type AttributionResult = {
-  /** False means "no attribution": no span of at least minSpanLength tokens is in the corpus. */
+  /**
+   * Whether any contribution earns weight (`entries` is not empty). False means "no attribution": no span of at
+   * least minSpanLength tokens is in the corpus, or every span found weighs 0 (its tokens carry no information:
+   * each is as frequent as the whole corpus, up to log2Fixed's resolution). Such spans are still listed.
+   */
   attributed: boolean;
   entries: AttributionEntry[];
   spans: AttributionSpan[];
+  /** `spanResultRoot`: commits to the rules, parameters, entries and every span with its positions. */
   resultRoot: Hash;
   outputLength: number;
+  /** ATTRIBUTION_RULES_VERSION of the engine that computed it. */
+  rulesVersion: number;
   options: AttributionOptions;
 };
 
@@ -90,14 +105,8 @@ export function attributeSpans(
     for (const id of contributionIds) scores.set(id, (scores.get(id) ?? 0n) + share);
   }
   const entries = normaliseToPpm(scores, opts.maxEntries);
-  return {
-    attributed: entries.length > 0,
-    entries,
-    spans,
-    resultRoot: resultRoot(entries),
-    outputLength: m,
-    options: opts,
-  };
+  const content = { rulesVersion: ATTRIBUTION_RULES_VERSION, options: opts, outputLength: m, entries, spans };
+  return { attributed: entries.length > 0, ...content, resultRoot: spanResultRoot(content) };
 }
 
 function checkOptions(o: AttributionOptions): AttributionOptions {

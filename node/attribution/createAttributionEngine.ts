@@ -64,7 +64,7 @@ export function createAttributionEngine({
     tokenizer,
     options: opts,
     attribute: (output) => attributeSpans(index, toTokens(output), opts),
-    verify: (claim) => verifyAttribution({ options: opts, ...claim, output: toTokens(claim.output) }, index),
+    verify: (claim) => verifyAttribution({ ...claim, output: toTokens(claim.output) }, index),
     addContributions: (contributions) => withIndex(addContributions(index, { contributions, tokenizer })),
     merge: () => withIndex(index.merged()),
     save: (path) => saveIndex(index, path),

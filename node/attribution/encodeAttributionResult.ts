@@ -7,13 +7,13 @@ import { encodeEntry, encodeUint256 } from "./resultRoot.ts";
  * The canonical bytes of a whole result (big-endian throughout), for hashing into an attestation's resultHash
  * and comparing results across processes byte for byte:
  *
- *   "OLAT" ‖ version u8 = 1 ‖ minSpanLength u32 ‖ maxEntries u32 ‖ maxSpanOccurrences u32 ‖ outputLength u32
+ *   "OLAT" ‖ version u8 = 2 ‖ rulesVersion u8 ‖ minSpanLength u32 ‖ maxEntries u32 ‖ maxSpanOccurrences u32 ‖ outputLength u32
  *   ‖ entryCount u32 ‖ entries (uint256 id ‖ u32 ppm)…
  *   ‖ spanCount u32 ‖ spans (start u32 ‖ length u32 ‖ occurrences u32 ‖ corpusPosition u32 ‖ weight u64
  *                             ‖ idCount u32 ‖ uint256 ids…)…
  */
 export function encodeAttributionResult(result: AttributionResult): Uint8Array {
-  const parts: Uint8Array[] = [Uint8Array.of(0x4f, 0x4c, 0x41, 0x54, 1)];
+  const parts: Uint8Array[] = [Uint8Array.of(0x4f, 0x4c, 0x41, 0x54, 2, result.rulesVersion)];
   const u32 = (n: number) => {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, n);
@@ -53,6 +53,7 @@ export function attributionResultToJson(result: AttributionResult): unknown {
     resultRoot: result.resultRoot,
     resultHash: resultHash(result),
     outputLength: result.outputLength,
+    rulesVersion: result.rulesVersion,
     options: result.options,
     entries: result.entries.map((e) => ({
       contributionId: e.contributionId.toString(),

@@ -13,7 +13,12 @@ export {
   IndexFileError,
   type IndexFileErrorCode,
 } from "./attributionErrors.ts";
-export { type AttributionOptions, defaultAttributionOptions } from "./attributionOptions.ts";
+export {
+  ATTRIBUTION_RULES_VERSION,
+  type AttributionOptions,
+  defaultAttributionOptions,
+  protocolAttributionOptions,
+} from "./attributionOptions.ts";
 export { addContributions, buildAttributionIndex } from "./buildAttributionIndex.ts";
 export { buildCorpus, type ContributionInput, type Corpus } from "./buildCorpus.ts";
 export { buildSuffixArray } from "./buildSuffixArray.ts";
@@ -35,7 +40,7 @@ export {
   influenceAttribution,
 } from "./influenceAttribution.ts";
 export { type AttributionEntry, normaliseToPpm, PPM } from "./normaliseToPpm.ts";
-export { encodeEntry, NO_ATTRIBUTION_ROOT, resultRoot } from "./resultRoot.ts";
+export { encodeEntry, entriesRoot, NO_ATTRIBUTION_ROOT, spanResultRoot } from "./resultRoot.ts";
 export type { Tokenizer } from "./tokenizer.ts";
 export { tokenizerById } from "./tokenizerById.ts";
 export { type LabelledExample, trainLogisticRegression } from "./trainLogisticRegression.ts";

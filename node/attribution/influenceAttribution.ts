@@ -1,7 +1,7 @@
 import type { Hash } from "../../contracts/merkle/chunkTree.ts";
 import { AttributionInputError } from "./attributionErrors.ts";
 import { type AttributionEntry, normaliseToPpm } from "./normaliseToPpm.ts";
-import { resultRoot } from "./resultRoot.ts";
+import { entriesRoot } from "./resultRoot.ts";
 import { solveLinearSystem } from "./solveLinearSystem.ts";
 import {
   exampleGradient,
@@ -94,5 +94,5 @@ export function influenceAttribution({
       return { contributionId, influence, quantised: BigInt(Number.isFinite(q) ? q : 0) };
     });
   const entries = normaliseToPpm(new Map(scores.map((s) => [s.contributionId, s.quantised])), maxEntries);
-  return { attributed: entries.length > 0, scores, entries, resultRoot: resultRoot(entries), theta };
+  return { attributed: entries.length > 0, scores, entries, resultRoot: entriesRoot(entries), theta };
 }

@@ -1,10 +1,16 @@
 import type { Hash } from "../../contracts/merkle/chunkTree.ts";
 import { type AttributionResult, type AttributionSpan, attributeSpans } from "./attributeSpans.ts";
-import type { AttributionOptions } from "./attributionOptions.ts";
+import { AttributionInputError } from "./attributionErrors.ts";
+import { protocolAttributionOptions } from "./attributionOptions.ts";
 import type { AttributionIndex } from "./createAttributionIndex.ts";
 import { PPM } from "./normaliseToPpm.ts";
 
-/** What an on-chain `recordInference` says, plus the output it is about (fetched by its outputRoot). */
+/**
+ * What an on-chain `recordInference` says, plus the output it is about (fetched by its outputRoot). It carries no
+ * parameters: the verifier applies the protocol's (`protocolAttributionOptions`), and a claim object with an
+ * `options` field is refused as malformed rather than silently obeyed or ignored. The corpus is the verifier's
+ * index, which must be the corpus the inference was recorded against (its `corpusBlock`).
+ */
 export type AttributionClaim = {
   output: Uint32Array;
   contributionIds: readonly bigint[];
@@ -12,8 +18,8 @@ export type AttributionClaim = {
   weights: readonly (number | bigint)[];
   /** Spans the claimant published, if any: each is checked against the corpus on its own. */
   spans?: readonly AttributionSpan[];
+  /** `spanResultRoot` of the claimed result: covers entries, spans and their positions, rules and parameters. */
   resultRoot?: Hash;
-  options?: Partial<AttributionOptions>;
 };
 
 export type VerdictCode =
@@ -23,6 +29,7 @@ export type VerdictCode =
   | "SPAN_TOO_SHORT"
   | "SPAN_NOT_MAXIMAL"
   | "SPAN_MISMATCH"
+  | "SPAN_POSITION_MISMATCH"
   | "ENTRIES_MISMATCH"
   | "ROOT_MISMATCH";
 
@@ -31,10 +38,14 @@ export type AttributionVerdict =
   | { valid: false; code: VerdictCode; reason: string; result: AttributionResult | undefined };
 
 /**
- * Re-checks a claim exactly against this node's own index: the claim's shape, each published span (its tokens
- * equal the corpus at the claimed place, it is at least minSpanLength long, it cannot be extended either way,
- * its weight and contributions recompute), and finally the entries and root against a full recomputation.
- * The first failure is the verdict.
+ * Re-checks a claim exactly against this node's own index under the protocol's parameters: the claim's shape,
+ * each published span (its tokens equal the corpus at the claimed place, it is at least minSpanLength long, it
+ * cannot be extended either way, its weight and contributions recompute, and the claimed place is the span's
+ * first occurrence — another occurrence of the same tokens does not do), and finally the entries and root
+ * against a full recomputation. The first failure is the verdict.
+ *
+ * The index must have the canonical layout (contributions ascending by id across shards, as the worker builds
+ * it), since first occurrences are positions in it; another layout throws AttributionInputError.
  */
 export function verifyAttribution(claim: AttributionClaim, index: AttributionIndex): AttributionVerdict {
   const bad = (code: VerdictCode, reason: string, result?: AttributionResult): AttributionVerdict => ({
@@ -43,10 +54,17 @@ export function verifyAttribution(claim: AttributionClaim, index: AttributionInd
     reason,
     result,
   });
+  const layout = checkLayout(index);
+  if (layout) {
+    throw new AttributionInputError(
+      layout,
+      "Build the index with contributions in ascending id order (add shards only of higher ids).",
+    );
+  }
   const shape = checkShape(claim);
   if (shape) return bad("MALFORMED_CLAIM", shape);
 
-  const result = attributeSpans(index, claim.output, claim.options);
+  const result = attributeSpans(index, claim.output, protocolAttributionOptions);
   const { output } = claim;
   const L = result.options.minSpanLength;
   for (const [n, span] of (claim.spans ?? []).entries()) {
@@ -91,6 +109,13 @@ export function verifyAttribution(claim: AttributionClaim, index: AttributionInd
     ) {
       return bad("SPAN_MISMATCH", `${where}: weight, occurrences or contributions do not recompute.`, result);
     }
+    if (mine.corpusPosition !== span.corpusPosition) {
+      return bad(
+        "SPAN_POSITION_MISMATCH",
+        `${where} is placed at corpus position ${span.corpusPosition}; its first occurrence is ${mine.corpusPosition}.`,
+        result,
+      );
+    }
   }
 
   const expected = result.entries;
@@ -116,7 +141,31 @@ function segmentEnd(output: Uint32Array, from: number, separator: number): numbe
   return i;
 }
 
+const layoutChecked = new WeakMap<AttributionIndex, string | undefined>();
+
+/** Documents must run in ascending contribution id through all shards (once per index, then remembered). */
+function checkLayout(index: AttributionIndex): string | undefined {
+  if (layoutChecked.has(index)) return layoutChecked.get(index);
+  let problem: string | undefined;
+  let last = -1n;
+  outer: for (const [k, shard] of index.shards.entries()) {
+    for (let d = 0; d < shard.docContributions.length; d++) {
+      const id = shard.contributionIds[shard.docContributions[d]!]!;
+      if (id < last) {
+        problem = `Shard ${k} of the index holds contribution ${id} after contribution ${last}: not the canonical layout.`;
+        break outer;
+      }
+      last = id;
+    }
+  }
+  layoutChecked.set(index, problem);
+  return problem;
+}
+
 function checkShape(claim: AttributionClaim): string | undefined {
+  if (Object.hasOwn(claim, "options")) {
+    return "a claim carries no parameters: the verifier applies the protocol's (drop the options field).";
+  }
   const { contributionIds: ids, weights } = claim;
   if (!(claim.output instanceof Uint32Array)) return "output must be a Uint32Array of token ids.";
   if (ids.length !== weights.length) return `${ids.length} contributionIds but ${weights.length} weights.`;
