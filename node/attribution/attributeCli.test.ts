@@ -96,7 +96,7 @@ describe("attributeCli", () => {
     expect(cliRun("--bogus").status).toBe(2);
     const missing = cliRun("trace", join(dir, "nope.idx"), outputFile);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/Cannot read index file/);
+    expect(missing.stderr).toMatch(/Index file .*nope.idx does not exist/);
     writeFileSync(join(dir, "bad.idx"), "OLPOAIDX garbage garbage garbage garbage garbage garbage");
     const corrupt = cliRun("trace", join(dir, "bad.idx"), outputFile);
     expect(corrupt.status).toBe(1);

@@ -76,13 +76,13 @@ function main(argv: string[], out: CliOutput): void {
       tokenizer,
     });
     engine.save(b);
-    const shard = engine.index.shards[0];
+
     out.stdout(
       `${JSON.stringify({
         indexFile: b,
         tokenizer: tokenizer.id,
         contributions: contributions.length,
-        documents: shard?.docContributions.length ?? 0,
+        documents: engine.index.shards.reduce((sum, s) => sum + s.documentCount, 0),
         tokens: engine.index.tokenCount,
         ms: Math.round(performance.now() - started),
       })}\n`,

@@ -10,7 +10,11 @@ export type IndexFileErrorCode =
   | "UNSUPPORTED_VERSION"
   | "TRUNCATED"
   | "CHECKSUM_MISMATCH"
-  | "MALFORMED_HEADER";
+  | "MALFORMED_HEADER"
+  /** Structurally valid, but a value is impossible (a suffix-array row past the end, docStarts not ascending…). */
+  | "MALFORMED_CONTENT"
+  /** The file cannot be read (permissions, I/O error) or changed size while open. */
+  | "READ_FAILED";
 
 /** An index file that cannot be used as it is: rebuild it from the Datanet's contributions. */
 export class IndexFileError extends NonRetryableUserError {
@@ -20,7 +24,7 @@ export class IndexFileError extends NonRetryableUserError {
   constructor(code: IndexFileErrorCode, path: string, shortMessage: string, details?: string) {
     super(shortMessage, {
       details,
-      hint: "Rebuild the index from the Datanet's accepted contributions (attributeCli index <folder> <indexFile>).",
+      hint: "Rebuild the index from the Datanet's accepted contributions: olnode attribute index <folder> <indexFile>.",
       meta: { code, path },
     });
     this.code = code;

@@ -4,7 +4,7 @@ import { type AttributionOptions, defaultAttributionOptions } from "./attributio
 import { addContributions } from "./buildAttributionIndex.ts";
 import type { ContributionInput } from "./buildCorpus.ts";
 import type { AttributionIndex } from "./createAttributionIndex.ts";
-import { loadIndex, saveIndex } from "./indexFile.ts";
+import { type LoadIndexOptions, loadIndex, saveIndex } from "./indexFile.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 import { tokenizerById } from "./tokenizerById.ts";
 import { type AttributionClaim, type AttributionVerdict, verifyAttribution } from "./verifyAttribution.ts";
@@ -25,6 +25,8 @@ export type AttributionEngine = {
   /** A new engine whose shards are merged into one. */
   merge(): AttributionEngine;
   save(path: string): void;
+  /** Closes the index file a loaded engine reads from (engines grown from it share it). */
+  close(): void;
 };
 
 export type CreateAttributionEngineParameters = {
@@ -68,13 +70,24 @@ export function createAttributionEngine({
     addContributions: (contributions) => withIndex(addContributions(index, { contributions, tokenizer })),
     merge: () => withIndex(index.merged()),
     save: (path) => saveIndex(index, path),
+    close: () => index.close(),
   };
 }
 
-/** Loads an index file and wraps it in an engine with the tokenizer the file names. */
+/**
+ * Opens an index file (searched in place, see indexFile.ts) and wraps it in an engine with the tokenizer the
+ * file names. Call `close()` when done with it.
+ */
 export function loadAttributionEngine(
   path: string,
   options: Partial<AttributionOptions> = {},
+  load: LoadIndexOptions = {},
 ): AttributionEngine {
-  return createAttributionEngine({ index: loadIndex(path), options });
+  const index = loadIndex(path, load);
+  try {
+    return createAttributionEngine({ index, options });
+  } catch (error) {
+    index.close();
+    throw error;
+  }
 }

@@ -32,7 +32,14 @@ export { createByteTokenizer } from "./createByteTokenizer.ts";
 export { createTiktokenTokenizer } from "./createTiktokenTokenizer.ts";
 export { detExp, detLog, detSigmoid } from "./deterministicMath.ts";
 export { attributionResultToJson, encodeAttributionResult, resultHash } from "./encodeAttributionResult.ts";
-export { decodeIndex, INDEX_FILE_VERSION, loadIndex, saveIndex } from "./indexFile.ts";
+export {
+  INDEX_FILE_VERSION,
+  type LoadIndexOptions,
+  loadIndex,
+  type ShardWriteSource,
+  saveIndex,
+  writeIndexFile,
+} from "./indexFile.ts";
 export type { IndexShard } from "./indexShard.ts";
 export {
   type ContributedExample,
@@ -41,6 +48,7 @@ export {
 } from "./influenceAttribution.ts";
 export { type AttributionEntry, normaliseToPpm, PPM } from "./normaliseToPpm.ts";
 export { encodeEntry, entriesRoot, NO_ATTRIBUTION_ROOT, spanResultRoot } from "./resultRoot.ts";
+export type { ShardSearch } from "./shardSearch.ts";
 export type { Tokenizer } from "./tokenizer.ts";
 export { tokenizerById } from "./tokenizerById.ts";
 export { type LabelledExample, trainLogisticRegression } from "./trainLogisticRegression.ts";

@@ -9,6 +9,7 @@ import {
 } from "../../node/attribution/createAttributionIndex.ts";
 import { saveIndex } from "../../node/attribution/indexFile.ts";
 import { buildIndexShard } from "../../node/attribution/indexShard.ts";
+import type { MemoryShard } from "../../node/attribution/shardSearch.ts";
 import { createRandom, createZipfSampler, syntheticCorpus } from "../fixtures/syntheticCorpus.ts";
 import { type Benchmark, figure, percentile } from "./benchmark.ts";
 
@@ -108,7 +109,7 @@ function getFixture(): Fixture {
 function makeOutputs(index: AttributionIndex, count: number, seed: number): Uint32Array[] {
   const random = createRandom(seed);
   const sample = createZipfSampler(VOCAB, random);
-  const shard = index.shards[0]!;
+  const shard = index.shards[0] as MemoryShard;
   const outputs: Uint32Array[] = [];
   for (let o = 0; o < count; o++) {
     const out = new Uint32Array(OUTPUT_TOKENS);
@@ -160,13 +161,15 @@ import { buildSuffixArray } from ${JSON.stringify(new URL("../../node/attributio
 import { attributeSpans } from ${JSON.stringify(new URL("../../node/attribution/attributeSpans.ts", import.meta.url).href)};
 globalThis.gc?.();
 const before = process.memoryUsage().rss;
-const index = loadIndex(process.argv[1]);
-attributeSpans(index, index.shards[0].tokens.subarray(5000, 5500));
+const index = loadIndex(process.argv[1], { check: "structure" });
+const output = Uint32Array.from({ length: 500 }, (_, i) => index.tokenAt(5000 + i));
+attributeSpans(index, output);
 globalThis.gc?.();
 const loaded = process.memoryUsage().rss - before;
 const tokens = index.size;
+const text = Uint32Array.from({ length: tokens }, (_, i) => index.tokenAt(i));
 const peakBefore = process.resourceUsage().maxRSS * 1024;
-buildSuffixArray(index.shards[0].tokens, index.separator + 1);
+buildSuffixArray(text, index.separator + 1);
 const buildPeak = process.resourceUsage().maxRSS * 1024 - before;
 console.log(JSON.stringify({ tokens, loaded, buildPeak, peakBefore }));
 `;
