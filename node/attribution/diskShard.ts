@@ -157,6 +157,8 @@ export function createDiskShard(reader: PageReader, layout: DiskShardLayout): Di
     size: n,
     documentCount: docContributions.length,
     contributionIds: layout.contributionIds,
+    docStarts,
+    docContributions,
     firstTokenRows: rows,
     longestMatch(pattern, start, end) {
       const m = end - start;

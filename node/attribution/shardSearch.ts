@@ -12,6 +12,10 @@ export type ShardSearch = {
   readonly size: number;
   readonly documentCount: number;
   readonly contributionIds: readonly bigint[];
+  /** The document table (resident in both kinds): docStarts[d] is where document d starts, last = size. */
+  readonly docStarts: Uint32Array;
+  /** docContributions[d] indexes contributionIds. */
+  readonly docContributions: Uint32Array;
   /** rows[c] = first suffix-array row starting with symbol c, rows[alphabet] = size (symbol counts, summed). */
   readonly firstTokenRows: Int32Array | Uint32Array;
   longestMatch(pattern: Uint32Array, start: number, end: number): number;
