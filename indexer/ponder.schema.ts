@@ -69,7 +69,13 @@ export const datanet = onchainTable(
     createdAt: t.bigint().notNull(),
     createdTx: t.hex().notNull(),
   }),
-  (t) => ({ ownerIdx: index().on(t.owner) }),
+  // REST /datanets: each filter with the id order (owner), the block and time ranges, the transaction lookup.
+  (t) => ({
+    ownerIdx: index().on(t.owner, t.id),
+    createdBlockIdx: index().on(t.createdBlock),
+    createdAtIdx: index().on(t.createdAt),
+    createdTxIdx: index().on(t.createdTx),
+  }),
 );
 
 export const contribution = onchainTable(
@@ -103,6 +109,7 @@ export const contribution = onchainTable(
     datanetIdx: index().on(t.datanetId, t.id),
     contributorIdx: index().on(t.contributor, t.id),
     dataRootIdx: index().on(t.dataRoot),
+    submittedTxIdx: index().on(t.submittedTx),
   }),
 );
 
@@ -118,7 +125,7 @@ export const contributionStatusChange = onchainTable(
     epoch: t.bigint(),
     ...eventColumns(t),
   }),
-  (t) => ({ contributionIdx: index().on(t.contributionId, t.id) }),
+  (t) => ({ contributionIdx: index().on(t.contributionId, t.id), txIdx: index().on(t.transactionHash) }),
 );
 
 export const model = onchainTable(
@@ -138,7 +145,12 @@ export const model = onchainTable(
     registeredAt: t.bigint().notNull(),
     registeredTx: t.hex().notNull(),
   }),
-  (t) => ({ developerIdx: index().on(t.developer) }),
+  (t) => ({
+    developerIdx: index().on(t.developer, t.id),
+    registeredBlockIdx: index().on(t.registeredBlock),
+    registeredAtIdx: index().on(t.registeredAt),
+    registeredTxIdx: index().on(t.registeredTx),
+  }),
 );
 
 export const modelDatanet = onchainTable(
@@ -171,7 +183,16 @@ export const inference = onchainTable(
     recordedAt: t.bigint().notNull(),
     recordedTx: t.hex().notNull(),
   }),
-  (t) => ({ modelIdx: index().on(t.modelId, t.id), payerIdx: index().on(t.payer) }),
+  (t) => ({
+    modelIdx: index().on(t.modelId, t.id),
+    payerIdx: index().on(t.payer, t.id),
+    developerIdx: index().on(t.developer, t.id),
+    statusIdx: index().on(t.status, t.id),
+    recordedBlockIdx: index().on(t.recordedBlock),
+    recordedAtIdx: index().on(t.recordedAt),
+    recordedTxIdx: index().on(t.recordedTx),
+    outputRootIdx: index().on(t.outputRoot),
+  }),
 );
 
 /** One attribution entry of an inference: the contribution, its weight (ppm) and what its contributor got. */
@@ -193,6 +214,7 @@ export const attribution = onchainTable(
     contributionIdx: index().on(t.contributionId, t.id),
     // Chain order within a contributor's attributions: inference ids ascend with the chain.
     contributorIdx: index().on(t.contributor, t.inferenceId, t.contributionId),
+    txIdx: index().on(t.transactionHash),
   }),
 );
 
@@ -227,6 +249,7 @@ export const rewardAccrual = onchainTable(
     accountIdx: index().on(t.account, t.id),
     accountChainIdx: index().on(t.account, t.inferenceId),
     inferenceIdx: index().on(t.inferenceId),
+    txIdx: index().on(t.transactionHash),
   }),
 );
 
@@ -239,28 +262,38 @@ export const rewardClaim = onchainTable(
     amount: t.bigint().notNull(),
     ...eventColumns(t),
   }),
-  (t) => ({ accountIdx: index().on(t.account, t.id) }),
+  (t) => ({ accountIdx: index().on(t.account, t.id), txIdx: index().on(t.transactionHash) }),
 );
 
-export const worker = onchainTable("worker", (t) => ({
-  address: t.hex().primaryKey(),
-  peerId: t.text().notNull(),
-  peerIdHex: t.hex().notNull(),
-  stake: t.bigint().notNull(),
-  activeFromEpoch: t.bigint().notNull(),
-  /** Last epoch it is active in, once it asked to exit. */
-  lastActiveEpoch: t.bigint(),
-  withdrawn: t.boolean().notNull(),
-  totalPoints: t.bigint().notNull(),
-  attestationCount: t.integer().notNull(),
-  agreements: t.integer().notNull(),
-  dissents: t.integer().notNull(),
-  heartbeatCount: t.integer().notNull(),
-  creditedHeartbeats: t.integer().notNull(),
-  registeredBlock: t.bigint().notNull(),
-  registeredAt: t.bigint().notNull(),
-  registeredTx: t.hex().notNull(),
-}));
+export const worker = onchainTable(
+  "worker",
+  (t) => ({
+    address: t.hex().primaryKey(),
+    peerId: t.text().notNull(),
+    peerIdHex: t.hex().notNull(),
+    stake: t.bigint().notNull(),
+    activeFromEpoch: t.bigint().notNull(),
+    /** Last epoch it is active in, once it asked to exit. */
+    lastActiveEpoch: t.bigint(),
+    withdrawn: t.boolean().notNull(),
+    totalPoints: t.bigint().notNull(),
+    attestationCount: t.integer().notNull(),
+    agreements: t.integer().notNull(),
+    dissents: t.integer().notNull(),
+    heartbeatCount: t.integer().notNull(),
+    creditedHeartbeats: t.integer().notNull(),
+    registeredBlock: t.bigint().notNull(),
+    registeredAt: t.bigint().notNull(),
+    registeredTx: t.hex().notNull(),
+  }),
+  // REST /workers: chain order of registration (the keyset), per status, the ranges, the transaction lookup.
+  (t) => ({
+    registeredIdx: index().on(t.registeredBlock, t.address),
+    statusIdx: index().on(t.withdrawn, t.registeredBlock, t.address),
+    registeredAtIdx: index().on(t.registeredAt),
+    registeredTxIdx: index().on(t.registeredTx),
+  }),
+);
 
 export const heartbeat = onchainTable(
   "heartbeat",
@@ -272,7 +305,7 @@ export const heartbeat = onchainTable(
     credited: t.boolean().notNull(),
     ...eventColumns(t),
   }),
-  (t) => ({ workerIdx: index().on(t.worker, t.id) }),
+  (t) => ({ workerIdx: index().on(t.worker, t.id), txIdx: index().on(t.transactionHash) }),
 );
 
 export const attestation = onchainTable(
@@ -294,6 +327,7 @@ export const attestation = onchainTable(
     subjectIdx: index().on(t.kind, t.subjectId, t.id),
     workerIdx: index().on(t.worker, t.id),
     epochIdx: index().on(t.epoch),
+    txIdx: index().on(t.transactionHash),
   }),
 );
 
@@ -310,7 +344,7 @@ export const subjectFinalization = onchainTable(
     applied: t.boolean().notNull(),
     ...eventColumns(t),
   }),
-  (t) => ({ subjectIdx: index().on(t.kind, t.subjectId) }),
+  (t) => ({ subjectIdx: index().on(t.kind, t.subjectId), txIdx: index().on(t.transactionHash) }),
 );
 
 export const pointsChange = onchainTable(
@@ -326,33 +360,47 @@ export const pointsChange = onchainTable(
     total: t.bigint().notNull(),
     ...eventColumns(t),
   }),
-  (t) => ({ workerEpochIdx: index().on(t.worker, t.epoch) }),
+  (t) => ({ workerEpochIdx: index().on(t.worker, t.epoch), txIdx: index().on(t.transactionHash) }),
 );
 
 /**
  * An epoch, from its EpochStarted event. An epoch nobody started (no transaction touched EpochManager during it)
  * may still be closed by the points poster: its row then has `started: false` and no seed or assignment values.
  */
-export const epoch = onchainTable("epoch", (t) => ({
-  id: t.bigint().primaryKey(),
-  started: t.boolean().notNull(),
-  seed: t.hex(),
-  activeWorkers: t.bigint(),
-  validatorsPerSubject: t.bigint(),
-  threshold: t.bigint(),
-  quorum: t.bigint(),
-  startBlock: t.bigint(),
-  seededAtBlock: t.bigint(),
-  attestationCount: t.integer().notNull(),
-  finalizedCount: t.integer().notNull(),
-  heartbeatCount: t.integer().notNull(),
-  closed: t.boolean().notNull(),
-  pointsRoot: t.hex(),
-  totalPoints: t.bigint(),
-  closedBlock: t.bigint(),
-  closedTx: t.hex(),
-  poster: t.hex(),
-}));
+export const epoch = onchainTable(
+  "epoch",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    started: t.boolean().notNull(),
+    seed: t.hex(),
+    activeWorkers: t.bigint(),
+    validatorsPerSubject: t.bigint(),
+    threshold: t.bigint(),
+    quorum: t.bigint(),
+    startBlock: t.bigint(),
+    seededAtBlock: t.bigint(),
+    /** Block time of the EpochStarted and EpochClosed events. */
+    startedAt: t.bigint(),
+    attestationCount: t.integer().notNull(),
+    finalizedCount: t.integer().notNull(),
+    heartbeatCount: t.integer().notNull(),
+    closed: t.boolean().notNull(),
+    pointsRoot: t.hex(),
+    totalPoints: t.bigint(),
+    closedBlock: t.bigint(),
+    closedAt: t.bigint(),
+    closedTx: t.hex(),
+    poster: t.hex(),
+  }),
+  // REST /epochs: status, the ranges, the transaction and pointsRoot lookups.
+  (t) => ({
+    closedIdx: index().on(t.closed, t.id),
+    startBlockIdx: index().on(t.startBlock),
+    startedAtIdx: index().on(t.startedAt),
+    closedTxIdx: index().on(t.closedTx),
+    pointsRootIdx: index().on(t.pointsRoot),
+  }),
+);
 
 /** A worker's net points in an epoch (may be negative; the points tree clamps at zero). */
 export const workerEpoch = onchainTable(
@@ -384,7 +432,7 @@ export const airdropClaim = onchainTable(
     caller: t.hex().notNull(),
     ...eventColumns(t),
   }),
-  (t) => ({ accountIdx: index().on(t.account, t.epoch) }),
+  (t) => ({ accountIdx: index().on(t.account, t.epoch), txIdx: index().on(t.transactionHash) }),
 );
 
 /**

@@ -82,6 +82,7 @@ ponder.on("EpochManager:EpochStarted", async ({ event, context }) => {
     quorum: a.quorum,
     startBlock: a.startBlock,
     seededAtBlock: a.seededAtBlock,
+    startedAt: event.block.timestamp,
   });
 });
 
@@ -93,6 +94,7 @@ ponder.on("EpochManager:EpochClosed", async ({ event, context }) => {
     pointsRoot: a.pointsRoot,
     totalPoints: a.totalPoints,
     closedBlock: event.block.number,
+    closedAt: event.block.timestamp,
     closedTx: event.transaction.hash,
     poster: lower(a.poster),
   });

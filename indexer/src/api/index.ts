@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { loadConfig } from "../../../config/loadConfig.ts";
 import { browserGuard } from "./browserGuard.ts";
 import { createGraphqlRoute } from "./graphql/createGraphqlRoute.ts";
-import { createRestApi } from "./rest.ts";
+import { createRestApi } from "./rest/createRestApi.ts";
 import { createSqlApi } from "./sql/createSqlApi.ts";
 
 /**
@@ -42,7 +42,7 @@ const sql = createSqlApi({
 ponder.PONDER_COMMON?.apiShutdown.add(() => sql.close());
 app.route("/sql", sql.app);
 app.use("/graphql", createGraphqlRoute({ db, schema }));
-app.route("/api/v1", createRestApi());
+app.route("/api/v1", createRestApi({ db }));
 // Ponder's own error page names source files and echoes the body: nothing of it reaches a client.
 app.onError((error) => {
   logger?.error({ msg: "API request failed", error: error as Error });

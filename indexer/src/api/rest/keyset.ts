@@ -1,0 +1,65 @@
+import { and, asc, desc, eq, gt, lt, or } from "ponder";
+import { httpError } from "../httpError.ts";
+import { decodeCursor, encodeCursor } from "../params.ts";
+
+type AnyColumn = Parameters<typeof asc>[0];
+
+export type Page = { limit: number; cursor: string[] | undefined; order: "asc" | "desc" };
+
+/** A list's page from its parsed `limit`, `cursor` (of `arity` parts) and `order` parameters. */
+export function pageFrom(
+  query: { limit?: number; cursor?: string; order?: "asc" | "desc" },
+  arity = 1,
+  defaultLimit = 25,
+): Page {
+  return {
+    limit: query.limit ?? defaultLimit,
+    cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor, arity),
+    order: query.order ?? "asc",
+  };
+}
+
+/**
+ * Keyset pagination on a unique key of one or more columns, compared lexicographically (the cursor holds the
+ * last row's values in the same order; `parses` turn its parts back into values and refuse forged ones).
+ * Returns the WHERE part and the ORDER BY list. Rows are read `limit + 1` at a time (`pageOf`).
+ */
+export function keysetOf(columns: AnyColumn[], page: Page, parses: ((s: string) => unknown)[]) {
+  const cmp = page.order === "asc" ? gt : lt;
+  const dir = page.order === "asc" ? asc : desc;
+  let after: ReturnType<typeof and>;
+  if (page.cursor) {
+    const values = columns.map((_, i) => parses[i]!(page.cursor![i]!));
+    // (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), built from the last column outwards.
+    for (let i = columns.length - 1; i >= 0; i--) {
+      const strict = cmp(columns[i]!, values[i]);
+      after = after ? or(strict, and(eq(columns[i]!, values[i]), after)) : strict;
+    }
+  }
+  return { after, orderBy: columns.map((c) => dir(c)) };
+}
+
+/** Keyset pagination on one unique, sortable column (an event id or a numeric id). */
+export function keyset(column: AnyColumn, page: Page, parse: (s: string) => unknown = (s) => s) {
+  const k = keysetOf([column], page, [parse]);
+  return { after: k.after, orderBy: k.orderBy[0]! };
+}
+
+/** The page's items and the cursor of the next page (null on the last page). */
+export function pageOf<T>(rows: T[], page: Page, key: (row: T) => (string | bigint)[]) {
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(key(last)) : null };
+}
+
+/** A cursor part that must be an address (a forged one is a 400 INVALID_CURSOR, not a 500). */
+export function cursorAddress(part: string): `0x${string}` {
+  if (!/^0x[0-9a-f]{40}$/.test(part)) {
+    throw httpError(
+      400,
+      "INVALID_CURSOR",
+      "cursor is not valid: pass the nextCursor of a previous page unchanged",
+    );
+  }
+  return part as `0x${string}`;
+}
