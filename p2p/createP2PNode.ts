@@ -7,6 +7,7 @@ import type { ChunkMessage } from "./chunks/chunkMessage.ts";
 import { chunkOutput } from "./chunks/outputChunk.ts";
 import type { CommitmentChange, CommitmentSource } from "./commitments/commitmentSource.ts";
 import { createCommitmentCache } from "./commitments/createCommitmentCache.ts";
+import { createPeerExchange, type PeerExchange } from "./discovery/createPeerExchange.ts";
 import { chunkTopic } from "./gossip/chunkTopic.ts";
 import { createChunkGossip } from "./gossip/createChunkGossip.ts";
 import { chunkScoreThresholds, createChunkScoreParams } from "./gossip/scoreParams.ts";
@@ -62,6 +63,8 @@ export type P2PNode = {
   /** Runs the "what is missing" sweep now (it also runs on peer connect and every sweepIntervalMs). */
   sweep(): Promise<void>;
   dial(address: string): Promise<void>;
+  /** One peer exchange round now (it also runs on connect and every peerExchangeIntervalMs); a no-op when off. */
+  exchangePeers(): Promise<void>;
   peerScore(peerId: string): number;
   isBanned(peerId: string): boolean;
   connectedPeers(): string[];
@@ -243,6 +246,10 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
   };
   pubsub.addEventListener("gossipsub:heartbeat", onHeartbeat);
 
+  let discovery: PeerExchange | undefined;
+  if (options.peerExchange)
+    discovery = await createPeerExchange(common, { host, isBanned: bans.isBanned, options });
+
   for (const datanetId of parameters.datanets ?? []) gossip.subscribe(datanetId);
   log.info({
     msg: "P2P node started",
@@ -257,6 +264,7 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
       unsubscribeCommitments?.();
       backfill.stop();
       gossip.stop();
+      await discovery?.stop();
       host.removeEventListener("peer:connect", onConnect);
       host.removeEventListener("peer:disconnect", onPeersChanged);
       pubsub.removeEventListener("gossipsub:heartbeat", onHeartbeat);
@@ -317,6 +325,7 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     async dial(address) {
       await host.dial(multiaddr(address));
     },
+    exchangePeers: async () => discovery?.exchange(),
     peerScore: (peerId) => pubsub.getScore(peerId),
     isBanned: (peerId) => bans.isBanned(peerId),
     connectedPeers: () => host.getPeers().map(String),

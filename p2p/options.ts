@@ -16,6 +16,20 @@ export type P2POptions = {
   /** Extra addresses to announce (a public IP behind NAT). */
   announce: string[];
 
+  /**
+   * Peer exchange (`/openledger/peers/1`): ask connected peers for theirs and dial new ones while below
+   * `targetPeers`, and re-dial known peers whose connection dropped. Without it a node knows only its
+   * bootstrap list, and a network of operators never finds itself.
+   */
+  peerExchange: boolean;
+  /** Dial discovered peers only while below this: gossipsub meshes 6-12 peers per topic, and the rest of
+   *  maxConnections stays free for peers that dial us. */
+  targetPeers: number;
+  /** How often a node below `targetPeers` asks for peers (it also asks right after a connect). */
+  peerExchangeIntervalMs: number;
+  /** Discovered peers dialled per round: a peer handing us junk addresses costs us a few dials, not a storm. */
+  maxDialsPerExchange: number;
+
   /** Chunk size used when publishing; the protocol default, lowered per Datanet by its on-chain maxChunkBytes. */
   chunkBytes: number;
   /** Largest chunk accepted from anyone. Anything bigger is REJECTed before hashing. */
@@ -70,6 +84,10 @@ export const defaultP2POptions: Omit<P2POptions, "keyPath" | "storePath"> = {
   listen: ["/ip4/0.0.0.0/tcp/9100"],
   bootstrap: [],
   announce: [],
+  peerExchange: true,
+  targetPeers: 16,
+  peerExchangeIntervalMs: 30_000,
+  maxDialsPerExchange: 4,
   chunkBytes: DEFAULT_CHUNK_BYTES,
   maxChunkBytes: DEFAULT_CHUNK_BYTES,
   maxConnections: 100,

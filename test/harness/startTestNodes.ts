@@ -17,6 +17,8 @@ export const testOptions: Partial<P2POptions> = {
   backfillDelayMs: 300,
   pendingRecheckMs: 500,
   sweepIntervalMs: 2_000,
+  // Tests wire their topology by hand (connectChain); those about discovery turn peer exchange on.
+  peerExchange: false,
 };
 
 export type TestNode = P2PNode & { common: Common; dir: string; name: string };
