@@ -22,9 +22,10 @@ export type AttributionIndex = {
   unigramCount(token: number): number;
   /** floor(2^16 · log2(N / count(token))): the token's self-information, 0 for an unseen token. */
   information(token: number): number;
-  /** Longest prefix of pattern[start, end) found anywhere in the corpus. */
+  /** Longest prefix of pattern[start, end) found anywhere in the corpus (a separator in it matches nothing). */
   longestMatch(pattern: Uint32Array, start: number, end: number): number;
-  /** How often pattern[start, start+length) occurs, and, when at most `limit` times, where (ascending). */
+  /** How often pattern[start, start+length) occurs, and, when at most `limit` times, where (ascending); a
+   *  pattern holding the separator occurs nowhere. */
   occurrences(pattern: Uint32Array, start: number, length: number, limit: number): Occurrences;
   tokenAt(position: number): number;
   contributionAt(position: number): bigint;
@@ -122,6 +123,15 @@ export function createAttributionIndex({
       return v;
     },
     longestMatch(pattern, start, end) {
+      // The separator (or anything past the alphabet) matches nothing: no match runs across documents. Past a
+      // separator, files merged on disk order suffixes by shard, so stopping here is also what keeps every
+      // index kind giving the same answer.
+      for (let i = start; i < end; i++) {
+        if (pattern[i]! >= separator) {
+          end = i;
+          break;
+        }
+      }
       let best = 0;
       for (const s of shards) {
         const l = s.longestMatch(pattern, start, end);
@@ -130,6 +140,9 @@ export function createAttributionIndex({
       return best;
     },
     occurrences(pattern, start, length, limit) {
+      for (let i = start; i < start + length; i++) {
+        if (pattern[i]! >= separator) return { count: 0, positions: [] };
+      }
       const ranges = shards.map((s) => s.suffixRange(pattern, start, length));
       let count = 0;
       for (const [lo, hi] of ranges) count += hi - lo;

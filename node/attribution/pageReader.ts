@@ -40,7 +40,13 @@ export function openPageReader(path: string, { pages = 4096 }: PageReaderOptions
       (error as Error).message,
     );
   }
-  const cache = new Map<number, Uint32Array>();
+  // CLOCK (second chance) over a fixed set of slots: a hit only sets a bit; a miss reuses the first slot not
+  // used since the hand last passed. Slots are allocated once, so serving allocates nothing.
+  const slotOf = new Map<number, number>();
+  const slotPage: number[] = [];
+  const slotWords: Uint32Array[] = [];
+  const used = new Uint8Array(Math.max(1, pages));
+  let hand = 0;
   let lastPage = -1;
   let lastWords: Uint32Array = new Uint32Array(0);
   let closed = false;
@@ -66,23 +72,35 @@ export function openPageReader(path: string, { pages = 4096 }: PageReaderOptions
   };
 
   const load = (page: number): Uint32Array => {
-    let words = cache.get(page);
-    if (words) {
-      // Most recently used last: Map keeps insertion order.
-      cache.delete(page);
-      cache.set(page, words);
-    } else {
-      words = new Uint32Array(PAGE_WORDS);
+    let slot = slotOf.get(page);
+    if (slot === undefined) {
+      if (slotWords.length < used.length) {
+        slot = slotWords.length;
+        slotWords.push(new Uint32Array(PAGE_WORDS));
+        slotPage.push(page);
+      } else {
+        while (used[hand] === 1) {
+          used[hand] = 0;
+          hand = (hand + 1) % used.length;
+        }
+        slot = hand;
+        hand = (hand + 1) % used.length;
+        slotOf.delete(slotPage[slot]!);
+        slotPage[slot] = page;
+      }
+      slotOf.set(page, slot);
       const expected = Math.min(PAGE_BYTES, fileBytes - page * PAGE_BYTES);
+      const words = slotWords[slot]!;
       if (readAt(new Uint8Array(words.buffer), page * PAGE_BYTES) < expected) {
+        slotOf.delete(page);
+        slotPage[slot] = -1;
         throw new IndexFileError("TRUNCATED", path, `${path} became shorter while it was open.`);
       }
-      if (cache.size >= pages) cache.delete(cache.keys().next().value!);
-      cache.set(page, words);
     }
+    used[slot] = 1;
     lastPage = page;
-    lastWords = words;
-    return words;
+    lastWords = slotWords[slot]!;
+    return lastWords;
   };
 
   return {
@@ -110,7 +128,9 @@ export function openPageReader(path: string, { pages = 4096 }: PageReaderOptions
     close() {
       if (closed) return;
       closed = true;
-      cache.clear();
+      slotOf.clear();
+      slotWords.length = 0;
+      lastPage = -1;
       closeSync(fd);
     },
   };

@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { attributeSpans } from "../../node/attribution/attributeSpans.ts";
@@ -7,7 +16,7 @@ import {
   type AttributionIndex,
   createAttributionIndex,
 } from "../../node/attribution/createAttributionIndex.ts";
-import { saveIndex } from "../../node/attribution/indexFile.ts";
+import { loadIndex, saveIndex } from "../../node/attribution/indexFile.ts";
 import { buildIndexShard } from "../../node/attribution/indexShard.ts";
 import type { MemoryShard } from "../../node/attribution/shardSearch.ts";
 import { createRandom, createZipfSampler, syntheticCorpus } from "../fixtures/syntheticCorpus.ts";
@@ -174,7 +183,257 @@ const buildPeak = process.resourceUsage().maxRSS * 1024 - before;
 console.log(JSON.stringify({ tokens, loaded, buildPeak, peakBefore }));
 `;
 
+/**
+ * The billion-token benchmarks (opt-in: `npm run bench -- attribution.build_1b attribution.trace_1b
+ * attribution.resident`). One run builds two index files in child processes, from the same seeded synthetic
+ * stream (so the small corpus is a prefix of the big one): BIG tokens sharded and merged on disk
+ * (buildIndexFile), and SMALL tokens in memory (one SA-IS run and saveIndex), the baseline. Files go to
+ * ATTRIBUTION_BENCH_DIR (default: a temp dir; ~9 bytes/token), removed at the end unless ATTRIBUTION_BENCH_KEEP=1
+ * (then ATTRIBUTION_BENCH_REUSE=<that run's dir> measures again without rebuilding).
+ */
+const BIG = Number(process.env.ATTRIBUTION_BENCH_1B_TOKENS ?? 1_000_000_000);
+const SMALL = Math.min(TOKENS, BIG);
+const BUDGET = Number(process.env.ATTRIBUTION_BENCH_BUDGET ?? 2 * 2 ** 30);
+const here = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
+
+/** argv: mode ("file" | "memory"), tokens, path, budget. Prints seconds, CPU seconds and peak RSS. */
+const BUILD_PROBE = `
+import { syntheticCorpus } from ${here("../fixtures/syntheticCorpus.ts")};
+import { buildIndexFile } from ${here("../../node/attribution/buildIndexFile.ts")};
+import { buildIndexShard } from ${here("../../node/attribution/indexShard.ts")};
+import { createAttributionIndex } from ${here("../../node/attribution/createAttributionIndex.ts")};
+import { saveIndex } from ${here("../../node/attribution/indexFile.ts")};
+const [mode, tokens, path, budget] = process.argv.slice(1);
+const g0 = performance.now();
+const corpus = syntheticCorpus({ tokens: Number(tokens), vocabSize: ${VOCAB}, seed: 1, meanDocLength: 1000 });
+const generateSeconds = (performance.now() - g0) / 1000;
+const c0 = process.cpuUsage();
+const t0 = performance.now();
+let shards = 1;
+if (mode === "file") {
+  shards = buildIndexFile({ path, tokenizerId: "synthetic", separator: ${VOCAB}, corpus,
+    memoryBudgetBytes: Number(budget), onProgress: (m) => console.error("# " + m) }).shards;
+} else {
+  const shard = buildIndexShard(corpus, ${VOCAB});
+  saveIndex(createAttributionIndex({ tokenizerId: "synthetic", separator: ${VOCAB}, shards: [shard] }), path);
+}
+const seconds = (performance.now() - t0) / 1000;
+const c = process.cpuUsage(c0);
+console.log(JSON.stringify({ tokens: corpus.tokens.length, shards, seconds, cpuSeconds: (c.user + c.system) / 1e6,
+  generateSeconds, peakRss: process.resourceUsage().maxRSS * 1024 }));
+`;
+
+/** argv: index file. Loads it (structure check), traces outputs read from it, prints resident bytes. */
+const RESIDENT_PROBE = `
+import { loadIndex } from ${here("../../node/attribution/indexFile.ts")};
+import { attributeSpans } from ${here("../../node/attribution/attributeSpans.ts")};
+globalThis.gc?.();
+const before = process.memoryUsage().rss;
+const index = loadIndex(process.argv[1], { check: "structure" });
+for (let o = 0; o < 50; o++) {
+  const from = 1000 + Math.floor(o * (index.size - 3000) / 50);
+  attributeSpans(index, Uint32Array.from({ length: 500 }, (_, i) => Math.min(index.tokenAt(from + i), ${VOCAB - 1})));
+}
+globalThis.gc?.();
+console.log(JSON.stringify({ tokens: index.size, resident: process.memoryUsage().rss - before }));
+`;
+
+type BuildFigures = {
+  tokens: number;
+  shards: number;
+  seconds: number;
+  cpuSeconds: number;
+  generateSeconds: number;
+  peakRss: number;
+};
+type BigFixture = {
+  dir: string;
+  small: string;
+  big: string;
+  smallBuild: BuildFigures;
+  bigBuild: BuildFigures;
+};
+let bigFixture: BigFixture | undefined;
+
+function probe<T>(script: string, args: string[]): T {
+  const run = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (run.status !== 0) throw new Error(`probe failed with status ${run.status}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+function getBigFixture(): BigFixture {
+  if (bigFixture) return bigFixture;
+  // ATTRIBUTION_BENCH_REUSE=<dir of a kept run>: trace and probe again without rebuilding (builds are long).
+  const reuse = process.env.ATTRIBUTION_BENCH_REUSE;
+  if (reuse) {
+    bigFixture = JSON.parse(readFileSync(join(reuse, "build.json"), "utf8")) as BigFixture;
+    return bigFixture;
+  }
+  const root = process.env.ATTRIBUTION_BENCH_DIR ?? tmpdir();
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, "attr-bench-1b-"));
+  if (process.env.ATTRIBUTION_BENCH_KEEP !== "1") {
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const small = join(dir, "small.idx");
+  const big = join(dir, "big.idx");
+  console.error(`# building ${SMALL} tokens in memory (baseline)…`);
+  const smallBuild = probe<BuildFigures>(BUILD_PROBE, ["memory", String(SMALL), small, "0"]);
+  console.error(`# building ${BIG} tokens sharded, merged on disk (budget ${BUDGET} bytes)…`);
+  const bigBuild = probe<BuildFigures>(BUILD_PROBE, ["file", String(BIG), big, String(BUDGET)]);
+  bigFixture = { dir, small, big, smallBuild, bigBuild };
+  writeFileSync(join(dir, "build.json"), JSON.stringify(bigFixture));
+  return bigFixture;
+}
+
+/** Reads a file once, so the traces run on a warm page cache. */
+function warm(path: string): void {
+  const fd = openSync(path, "r");
+  const buffer = new Uint8Array(8 << 20);
+  let at = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, 0, buffer.length, at);
+    if (n === 0) break;
+    at += n;
+  }
+  closeSync(fd);
+}
+
+/** 500-token outputs copying 8–64-token pieces of the first `limit` positions between fresh Zipf tokens. */
+function makeOutputsFrom(index: AttributionIndex, limit: number, count: number, seed: number): Uint32Array[] {
+  const random = createRandom(seed);
+  const sample = createZipfSampler(VOCAB, random);
+  const outputs: Uint32Array[] = [];
+  for (let o = 0; o < count; o++) {
+    const out = new Uint32Array(OUTPUT_TOKENS);
+    let at = 0;
+    while (at < OUTPUT_TOKENS) {
+      if (random() < 0.5) {
+        const length = Math.min(8 + Math.floor(random() * 57), OUTPUT_TOKENS - at);
+        const from = Math.floor(random() * (limit - length));
+        for (let k = 0; k < length; k++) {
+          const t = index.tokenAt(from + k);
+          out[at++] = t === VOCAB ? sample() : t;
+        }
+      } else {
+        const length = Math.min(1 + Math.floor(random() * 30), OUTPUT_TOKENS - at);
+        for (let i = 0; i < length; i++) out[at++] = sample();
+      }
+    }
+    outputs.push(out);
+  }
+  return outputs;
+}
+
+const billionBenchmarks: Benchmark[] = [
+  {
+    name: "attribution.build_1b",
+    optIn: true,
+    description: `index file over ${BIG} synthetic tokens, sharded SA-IS merged on disk: tokens/s and peak RSS, vs ${SMALL} in memory`,
+    async run() {
+      const f = getBigFixture();
+      const rate = f.bigBuild.tokens / f.bigBuild.seconds;
+      const baseline = f.smallBuild.tokens / f.smallBuild.seconds;
+      const note = `one SA-IS run in memory + saveIndex over the first ${f.smallBuild.tokens} tokens of the same stream, same run`;
+      return [
+        figure("attribution.build_1b", rate, "tokens/s", baseline, note, {
+          tokens: f.bigBuild.tokens,
+          shards: f.bigBuild.shards,
+          seconds: f.bigBuild.seconds,
+          cpuSeconds: f.bigBuild.cpuSeconds,
+          tokensPerCpuSecond: Math.round(f.bigBuild.tokens / f.bigBuild.cpuSeconds),
+          baselineSeconds: f.smallBuild.seconds,
+          budgetBytes: BUDGET,
+          loadAverage: loadavg()[0],
+        }),
+        figure(
+          "attribution.build_1b.peak_rss",
+          f.bigBuild.peakRss / 2 ** 30,
+          "GiB",
+          f.smallBuild.peakRss / 2 ** 30,
+          `${note} (corpus generation included in both)`,
+          {
+            target: "<= 24",
+            met: f.bigBuild.peakRss <= 24 * 2 ** 30,
+            bytesPerToken: f.bigBuild.peakRss / f.bigBuild.tokens,
+            baselineBytesPerToken: f.smallBuild.peakRss / f.smallBuild.tokens,
+          },
+        ),
+      ];
+    },
+  },
+  {
+    name: "attribution.trace_1b",
+    optIn: true,
+    description: `latency to attribute a ${OUTPUT_TOKENS}-token output against the ${BIG}-token index file, warm page cache`,
+    async run() {
+      const f = getBigFixture();
+      warm(f.big);
+      warm(f.small);
+      const big = loadIndex(f.big, { check: "structure" });
+      const small = loadIndex(f.small, { check: "structure" });
+      try {
+        // Pieces from the small corpus's range, which is a prefix of the big one: the very same queries.
+        const outputs = makeOutputsFrom(small, small.size - 2000, TRACES, 4);
+        const b = traceLatencies(big, outputs);
+        const s = traceLatencies(small, outputs);
+        const note = `the same ${TRACES} outputs against the ${small.size}-token index file, same run`;
+        return [
+          figure("attribution.trace_1b.p50", percentile(b.ms, 50), "ms", percentile(s.ms, 50), note, {
+            tokens: big.size,
+            meanSpans: b.spans / TRACES,
+            baselineMeanSpans: s.spans / TRACES,
+            cpuMs: percentile(b.cpuMs, 50),
+          }),
+          figure("attribution.trace_1b.p95", percentile(b.ms, 95), "ms", percentile(s.ms, 95), note, {
+            target: "<= 50",
+            met: percentile(b.ms, 95) <= 50,
+            tokens: big.size,
+            cpuMs: percentile(b.cpuMs, 95),
+            loadAverage: loadavg()[0],
+          }),
+        ];
+      } finally {
+        big.close();
+        small.close();
+      }
+    },
+  },
+  {
+    name: "attribution.resident",
+    optIn: true,
+    description: `resident bytes per token while serving the ${BIG}-token index file (fresh process)`,
+    async run() {
+      const f = getBigFixture();
+      const big = probe<{ tokens: number; resident: number }>(RESIDENT_PROBE, [f.big]);
+      const small = probe<{ tokens: number; resident: number }>(RESIDENT_PROBE, [f.small]);
+      return [
+        figure(
+          "attribution.resident",
+          big.resident / big.tokens,
+          "bytes/token",
+          small.resident / small.tokens,
+          `the same probe serving the ${small.tokens}-token index file, same run (version 1 held 8.2 bytes/token)`,
+          {
+            target: "<= 2",
+            met: big.resident / big.tokens <= 2,
+            tokens: big.tokens,
+            residentBytes: big.resident,
+            baselineResidentBytes: small.resident,
+            loadAverage: loadavg()[0],
+          },
+        ),
+      ];
+    },
+  },
+];
+
 const benchmarks: Benchmark[] = [
+  ...billionBenchmarks,
   {
     name: "attribution.build",
     description: `SA-IS index build, tokens/s at ${TOKENS} tokens (tokenization excluded), vs a comparison-sort SA on ${SLICE}`,

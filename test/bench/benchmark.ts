@@ -19,6 +19,8 @@ export type Benchmark = {
   /** `<area>.<name>`, e.g. `harness.startup`; `npm run bench -- <prefix>` selects by prefix. */
   name: string;
   description: string;
+  /** Runs only when named in full (`npm run bench -- <name>`), never by a prefix or a bare `npm run bench`. */
+  optIn?: boolean;
   run(): Promise<BenchFigure[]>;
 };
 

@@ -5,7 +5,8 @@ import type { Benchmark } from "./benchmark.ts";
 
 /**
  * `npm run bench` runs every benchmark in test/bench/*.bench.ts; `npm run bench -- <prefix> …` only those
- * whose name starts with a prefix (`p2p`, `attribution.trace`). Figures go to stdout as JSON lines; progress
+ * whose name starts with a prefix (`p2p`, `attribution.trace`). Opt-in benchmarks (hours, or gigabytes of disk, such
+ * as `attribution.build_1b`) run only when named in full. Figures go to stdout as JSON lines; progress
  * and errors go to stderr so stdout stays machine-readable.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +19,9 @@ for (const file of readdirSync(here)
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Benchmark[] };
   benchmarks.push(...mod.default);
 }
-const selected = benchmarks.filter((b) => filters.length === 0 || filters.some((f) => b.name.startsWith(f)));
+const selected = benchmarks.filter((b) =>
+  b.optIn ? filters.includes(b.name) : filters.length === 0 || filters.some((f) => b.name.startsWith(f)),
+);
 if (selected.length === 0) {
   console.error(
     `No benchmark matches ${filters.join(", ")}. Known: ${benchmarks.map((b) => b.name).join(", ")}`,
