@@ -21,6 +21,7 @@ export {
 } from "./attributionOptions.ts";
 export { addContributions, buildAttributionIndex } from "./buildAttributionIndex.ts";
 export { buildCorpus, type ContributionInput, type Corpus } from "./buildCorpus.ts";
+export { type BuildIndexFileParameters, buildIndexFile } from "./buildIndexFile.ts";
 export { buildSuffixArray } from "./buildSuffixArray.ts";
 export {
   type AttributionEngine,
@@ -32,6 +33,7 @@ export { createByteTokenizer } from "./createByteTokenizer.ts";
 export { createTiktokenTokenizer } from "./createTiktokenTokenizer.ts";
 export { detExp, detLog, detSigmoid } from "./deterministicMath.ts";
 export { attributionResultToJson, encodeAttributionResult, resultHash } from "./encodeAttributionResult.ts";
+export { indexCorpus } from "./indexCorpus.ts";
 export {
   INDEX_FILE_VERSION,
   type LoadIndexOptions,

@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Hex, keccak256 } from "viem";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createByteTokenizer } from "../attribution/createByteTokenizer.ts";
 import { buildAttributionClaim } from "../devnet/buildAttributionClaim.ts";
 import { createInferenceChecker } from "./createInferenceChecker.ts";
@@ -91,48 +94,70 @@ const done = (r: CheckResult) => {
   return r;
 };
 
+const indexDir = mkdtempSync(join(tmpdir(), "inference-checker-"));
+afterAll(() => rmSync(indexDir, { recursive: true, force: true }));
+
 describe("createInferenceChecker", () => {
-  it("grows its corpus by shards as contributions are accepted, with reports identical to a fresh build", async () => {
-    const cases = [
-      inference(1n, 20n, false), // ids 1-3
-      inference(2n, 50n, true), // 1-3, 5, 6: grows at the end
-      inference(3n, 105n, false), // 1-6: id 4 lands in the middle
-      inference(4n, 120n, false), // all twelve
-      inference(5n, 120n, true),
-    ];
-    const outputs = new Map(cases.map((c) => [c.subject.outputRoot, c.output]));
-    const warm = createFakes(outputs);
-    // maxShards 2: the growth to twelve contributions also merges shards.
-    const check = createInferenceChecker({ ...warm, tokenizer, maxShards: 2 });
+  it.each([
+    ["in memory", { maxShards: 2 }],
+    ["as index files, one open at a time", { indexDir, openIndexes: 1, cacheSize: 3 }],
+  ])(
+    "grows its corpus %s as contributions are accepted, with reports identical to a fresh build",
+    async (_, options) => {
+      const cases = [
+        inference(1n, 20n, false), // ids 1-3
+        inference(2n, 50n, true), // 1-3, 5, 6: grows at the end
+        inference(3n, 105n, false), // 1-6: id 4 lands in the middle
+        inference(4n, 120n, false), // all twelve
+        inference(5n, 120n, true),
+      ];
+      const outputs = new Map(cases.map((c) => [c.subject.outputRoot, c.output]));
+      const warm = createFakes(outputs);
+      // maxShards 2: the growth to twelve contributions also merges shards. Files: each corpus is rewritten as
+      // one merged index file, and the fresh in-memory build must agree with it byte for byte.
+      const check = createInferenceChecker({ ...warm, tokenizer, ...options });
 
-    const verdicts = [];
-    for (const { subject } of cases) {
-      const grown = done(await check(subject, ctx));
-      const cold = createFakes(outputs);
-      const fresh = done(await createInferenceChecker({ ...cold, tokenizer })(subject, ctx));
-      verdicts.push(grown.verdict);
-      expect(grown.verdict).toBe(fresh.verdict);
-      expect(Buffer.from(grown.report).toString()).toBe(Buffer.from(fresh.report).toString());
-      expect(grown.reportHash).toBe(fresh.reportHash);
-    }
-    expect(verdicts).toEqual([1, 2, 1, 1, 2]);
+      const verdicts = [];
+      for (const { subject } of cases) {
+        const grown = done(await check(subject, ctx));
+        const cold = createFakes(outputs);
+        const fresh = done(await createInferenceChecker({ ...cold, tokenizer })(subject, ctx));
+        verdicts.push(grown.verdict);
+        expect(grown.verdict).toBe(fresh.verdict);
+        expect(Buffer.from(grown.report).toString()).toBe(Buffer.from(fresh.report).toString());
+        expect(grown.reportHash).toBe(fresh.reportHash);
+      }
+      expect(verdicts).toEqual([1, 2, 1, 1, 2]);
+      // At most cacheSize files, and no build leftovers.
+      expect(readdirSync(indexDir).length).toBeLessThanOrEqual(3);
+      expect(readdirSync(indexDir).every((f) => f.endsWith(".idx"))).toBe(true);
+      // And at most one of them open (Linux: this process's descriptors).
+      const open = readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(indexDir);
+        } catch {
+          return false;
+        }
+      });
+      expect(open.length).toBeLessThanOrEqual(1);
 
-    // Contributions 1-3 and 7-12 were fetched (and tokenized) once; 5 and 6 twice, because id 4 was accepted
-    // after them and the corpus grew from the cached 1-3 instead.
-    const fetched = Object.fromEntries([...warm.fetches].map(([id, n]) => [String(id), n]));
-    expect(fetched).toEqual({
-      "1": 1,
-      "2": 1,
-      "3": 1,
-      "4": 1,
-      "5": 2,
-      "6": 2,
-      "7": 1,
-      "8": 1,
-      "9": 1,
-      "10": 1,
-      "11": 1,
-      "12": 1,
-    });
-  });
+      // Contributions 1-3 and 7-12 were fetched (and tokenized) once; 5 and 6 twice, because id 4 was accepted
+      // after them and the corpus grew from the cached 1-3 instead.
+      const fetched = Object.fromEntries([...warm.fetches].map(([id, n]) => [String(id), n]));
+      expect(fetched).toEqual({
+        "1": 1,
+        "2": 1,
+        "3": 1,
+        "4": 1,
+        "5": 2,
+        "6": 2,
+        "7": 1,
+        "8": 1,
+        "9": 1,
+        "10": 1,
+        "11": 1,
+        "12": 1,
+      });
+    },
+  );
 });

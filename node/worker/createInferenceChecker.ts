@@ -1,11 +1,11 @@
 import { keccak256 } from "viem";
 import {
-  type AttributionEngine,
   attributionResultToJson,
   buildAttributionIndex,
   createAttributionEngine,
   type Tokenizer,
 } from "../attribution/index.ts";
+import { createEngineCache, type EngineCacheParameters } from "./createEngineCache.ts";
 import type { CheckContext } from "./createTaskProcessor.ts";
 import type { InferenceSubject, SubjectSource } from "./subjects/subjectTypes.ts";
 import {
@@ -21,10 +21,15 @@ export type InferenceCheckerParameters = {
   subjects: SubjectSource;
   content: ContentSource;
   tokenizer: Tokenizer;
-  /** Corpora kept built (one per distinct set of accepted contributions). */
+  /**
+   * Corpora kept built (one per distinct set of accepted contributions): `cacheSize`, `maxShards` (in memory:
+   * shards before a merge), and `indexDir` to keep them as index files searched in place, with at most
+   * `openIndexes` open, so memory stays bounded whatever the corpus size (see createEngineCache).
+   */
   cacheSize?: number;
-  /** Shards a grown corpus may have before they are merged into one (queries cost one search per shard). */
   maxShards?: number;
+  indexDir?: EngineCacheParameters["indexDir"];
+  openIndexes?: number;
   /** How long data may be missing (since this worker first looked) before the worker gives up on it. */
   availabilityGraceMs?: number;
 };
@@ -37,19 +42,12 @@ const PPM = 1_000_000;
  * exactly. Honest (identical entries) → accept; anything else → reject, with the engine's reason in the report.
  */
 export function createInferenceChecker(parameters: InferenceCheckerParameters) {
-  const cache = new Map<string, { ids: readonly bigint[]; engine: AttributionEngine }>();
-  const cacheSize = parameters.cacheSize ?? 4;
-  const maxShards = parameters.maxShards ?? 8;
-
-  /** The largest cached corpus whose contributions are the first ones of `accepted` (ascending ids). */
-  const prefixOf = (accepted: readonly { id: bigint }[]) => {
-    let best: { ids: readonly bigint[]; engine: AttributionEngine } | undefined;
-    for (const entry of cache.values()) {
-      if (entry.ids.length >= accepted.length || (best && entry.ids.length <= best.ids.length)) continue;
-      if (entry.ids.every((id, i) => id === accepted[i]!.id)) best = entry;
-    }
-    return best;
-  };
+  const cache = createEngineCache({
+    cacheSize: parameters.cacheSize,
+    maxShards: parameters.maxShards,
+    indexDir: parameters.indexDir,
+    openIndexes: parameters.openIndexes,
+  });
   const availability = createAvailabilityWindow({
     graceMs: parameters.availabilityGraceMs ?? DEFAULT_AVAILABILITY_GRACE_MS,
   });
@@ -73,12 +71,12 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
     const datanets = await parameters.subjects.modelDatanets(subject.modelId);
     const accepted = await parameters.subjects.acceptedContributions(datanets, subject.recordedBlock);
     const key = keccak256(new TextEncoder().encode(accepted.map((c) => c.id.toString()).join(",")));
-    let engine = cache.get(key)?.engine;
+    let engine = cache.get(key);
     if (!engine) {
       // Newly accepted contributions usually have higher ids than all before them: then the corpus grows by
       // one shard of just those (no re-fetch, no re-tokenizing). Shards concatenate in order, so the layout,
       // the results and the report are the same as a corpus built in one go.
-      const base = prefixOf(accepted);
+      const base = cache.prefixOf(accepted);
       const inputs = [];
       for (const c of accepted.slice(base?.ids.length ?? 0)) {
         const bytes = await parameters.content.getContribution(c.dataRoot);
@@ -89,16 +87,16 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
           content: bytes,
         });
       }
-      if (base) {
-        engine = base.engine.addContributions(inputs);
-        if (engine.index.shards.length > maxShards) engine = engine.merge();
-      } else {
-        engine = createAttributionEngine({
-          index: buildAttributionIndex({ contributions: inputs, tokenizer: parameters.tokenizer }),
-        });
-      }
-      cache.set(key, { ids: accepted.map((c) => c.id), engine });
-      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+      const built = base
+        ? base.engine.addContributions(inputs)
+        : createAttributionEngine({
+            index: buildAttributionIndex({ contributions: inputs, tokenizer: parameters.tokenizer }),
+          });
+      engine = cache.put(
+        key,
+        accepted.map((c) => c.id),
+        built,
+      );
     }
     availability.forget(missingKey);
     const verdict = engine.verify({
