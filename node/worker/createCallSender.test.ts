@@ -4,7 +4,7 @@ import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { createCallSender } from "./createCallSender.ts";
 import { REVERT_MEANINGS, revertMeaning } from "./revertMeaning.ts";
 import type { SubmitOutcome, SubmitParameters, TxSubmitter } from "./tx/createTxSubmitter.ts";
-import { TxFailedError } from "./tx/txErrors.ts";
+import { INCLUSION_TOO_LATE, TxFailedError } from "./tx/txErrors.ts";
 
 const HASH = `0x${"ab".repeat(32)}` as Hex;
 const TO = "0x00000000000000000000000000000000000000ee";
@@ -61,8 +61,9 @@ describe("createCallSender: one rule for a refused call", () => {
     await expect(send(down.s)).rejects.toThrow("rpc down");
   });
 
-  it("knows nothing as done or expired that the contracts cannot revert with", () => {
-    const names = new Set(epochManagerAbi.filter((e) => e.type === "error").map((e) => e.name));
+  it("knows nothing as done or expired that the contracts (or the submitter's own deadline) cannot revert with", () => {
+    const names = new Set<string>(epochManagerAbi.filter((e) => e.type === "error").map((e) => e.name));
+    names.add(INCLUSION_TOO_LATE);
     for (const name of Object.keys(REVERT_MEANINGS)) expect(names, name).toContain(name);
     expect(revertMeaning(undefined)).toBe("failed");
     expect(revertMeaning("toString")).toBe("failed");

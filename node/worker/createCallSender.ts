@@ -11,7 +11,7 @@ import type { CallOutcome, CallSender } from "./workerTypes.ts";
  */
 export function createCallSender(submitter: TxSubmitter, errorAbi: Abi): CallSender {
   return {
-    async send({ key, call, gas }): Promise<CallOutcome> {
+    async send({ key, call, gas, includeBy, onSent }): Promise<CallOutcome> {
       try {
         const outcome = await submitter.submit({
           key,
@@ -19,6 +19,8 @@ export function createCallSender(submitter: TxSubmitter, errorAbi: Abi): CallSen
           data: call.data,
           ...(call.value !== undefined ? { value: call.value } : {}),
           ...(gas !== undefined ? { gas } : {}),
+          ...(includeBy !== undefined ? { includeBy } : {}),
+          ...(onSent !== undefined ? { onSent } : {}),
           errorAbi,
           isSatisfied: isAlreadyDone,
         });

@@ -1,7 +1,9 @@
 import type { Address, PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
+import { firstLine } from "../../config/errors/firstLine.ts";
 import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
+import { sendThenSettle } from "./sendThenSettle.ts";
 import type { CallSender } from "./workerTypes.ts";
 
 export type HeartbeatsDependencies = {
@@ -44,16 +46,23 @@ export function createHeartbeats(common: Common, deps: HeartbeatsDependencies): 
         last = BigInt(w.lastHeartbeatWindow);
         return;
       }
-      const outcome = await deps.sender.send({
-        key: `heartbeat:${window}`,
-        call: heartbeatCall({ address: deps.epochManager }),
-      });
-      if (outcome.status === "confirmed" || outcome.status === "done") {
-        last = window;
-        if (outcome.status === "confirmed") confirmed.inc();
-      } else {
-        log.debug({ msg: "Heartbeat not sent", window: window.toString(), error: outcome.error });
-      }
+      // Out, then confirmed in the background: the pass does not wait for the heartbeat's confirmations.
+      const { out, settled } = sendThenSettle(
+        deps.sender,
+        { key: `heartbeat:${window}`, call: heartbeatCall({ address: deps.epochManager }) },
+        async (outcome) => {
+          if (outcome.status === "confirmed" || outcome.status === "done") {
+            last = window;
+            if (outcome.status === "confirmed") confirmed.inc();
+          } else {
+            log.debug({ msg: "Heartbeat not sent", window: window.toString(), error: outcome.error });
+          }
+        },
+      );
+      settled.catch((error) =>
+        log.debug({ msg: "Heartbeat not settled; sent again next window", error: firstLine(error) }),
+      );
+      await out;
     },
   };
 }

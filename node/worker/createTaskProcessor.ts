@@ -1,8 +1,10 @@
 import type { Address } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
+import { firstLine } from "../../config/errors/firstLine.ts";
 import { attestCall } from "../../contracts/actions/attest.ts";
+import { sendThenSettle } from "./sendThenSettle.ts";
 import type { Subject, SubjectSource } from "./subjects/subjectTypes.ts";
-import type { CallSender, CheckResult, Task, TaskKey, TaskStore } from "./workerTypes.ts";
+import type { CallOutcome, CallSender, CheckResult, Task, TaskKey, TaskStore } from "./workerTypes.ts";
 
 export type CheckContext = { epoch: bigint; pastDeadline: boolean };
 
@@ -21,8 +23,17 @@ export type TaskProcessorDependencies = {
 };
 
 export type TaskProcessor = {
-  /** Drives one task as far as it can go now: check, persist the verdict, attest, settle. */
-  process(task: Task, pastDeadline: boolean): Promise<void>;
+  /**
+   * Drives one task as far as it can go now: check, persist the verdict, attest. Resolves once the
+   * attestation is broadcast; its confirmation settles the task in the background (`settling`), so a slow
+   * confirmation never holds up the next subject. `lastBlock` is the last block of the task's epoch: an
+   * attestation that could only land after it is not sent (the task expires).
+   */
+  process(task: Task, context: { pastDeadline: boolean; lastBlock: bigint }): Promise<void>;
+  /** Attestations broadcast and not yet settled. */
+  settling(): number;
+  /** Resolves when every attestation broadcast so far has settled (tests, shutdown). */
+  drain(): Promise<void>;
 };
 
 export const taskKeyString = (k: TaskKey) => `${k.epoch}:${k.kind}:${k.subjectId}`;
@@ -54,19 +65,22 @@ export function createTaskProcessor(common: Common, deps: TaskProcessorDependenc
     ]),
   };
 
+  // Attestations broadcast and awaiting their confirmations, by task key.
+  const inFlight = new Map<string, Promise<void>>();
+
   async function check(subject: Subject, context: CheckContext): Promise<CheckResult> {
     return subject.kind === 0
       ? deps.checkContribution(subject, context)
       : deps.checkInference(subject, context);
   }
 
-  async function process(task: Task, pastDeadline: boolean) {
+  async function process(task: Task, context: { pastDeadline: boolean; lastBlock: bigint }) {
     const key: TaskKey = { epoch: task.epoch, kind: task.kind, subjectId: task.subjectId };
     let current = task;
     if (current.status === "pending") {
       const subject = await deps.subjects.subject(task.kind, task.subjectId);
       if (!subject) return;
-      const result = await check(subject, { epoch: task.epoch, pastDeadline });
+      const result = await check(subject, { epoch: task.epoch, pastDeadline: context.pastDeadline });
       if (result.kind === "wait") {
         await deps.tasks.update(key, { attempts: current.attempts + 1, error: result.reason });
         return;
@@ -105,33 +119,61 @@ export function createTaskProcessor(common: Common, deps: TaskProcessorDependenc
       };
     }
     if (current.status !== "ready" && current.status !== "submitting") return;
+    const id = taskKeyString(key);
+    // Already out and settling in the background: its confirmation will settle the task.
+    if (inFlight.has(id)) return;
     await deps.tasks.update(key, { status: "submitting" });
     await deps.onStep?.("task-submitting", key);
-    const outcome = await deps.sender.send({
-      key: `attest:${taskKeyString(key)}`,
-      call: attestCall({
-        address: deps.epochManager,
-        epoch: key.epoch,
-        kind: key.kind,
-        subjectId: key.subjectId,
-        verdict: current.verdict!,
-        score: current.score!,
-        resultHash: current.reportHash!,
-      }),
-      gas: ATTEST_GAS,
-    });
+    const attested = current;
+    let movedOn = false;
+    const { out, settled } = sendThenSettle(
+      deps.sender,
+      {
+        key: `attest:${id}`,
+        call: attestCall({
+          address: deps.epochManager,
+          epoch: key.epoch,
+          kind: key.kind,
+          subjectId: key.subjectId,
+          verdict: attested.verdict!,
+          score: attested.score!,
+          resultHash: attested.reportHash!,
+        }),
+        gas: ATTEST_GAS,
+        includeBy: context.lastBlock,
+      },
+      (outcome) => settle(key, attested, outcome),
+    );
+    const tracked = settled
+      .catch((error) => {
+        // Before the caller moved on, the caller sees the error itself; after, only this log does. The task
+        // stays `submitting` and the next pass resumes it under the same key.
+        if (movedOn)
+          log.warn({
+            msg: "Attestation not settled; resumed next pass",
+            ...logKey(key),
+            error: firstLine(error),
+          });
+      })
+      .finally(() => inFlight.delete(id));
+    inFlight.set(id, tracked);
+    await out;
+    movedOn = true;
+  }
+
+  async function settle(key: TaskKey, current: Task, outcome: CallOutcome) {
     if (outcome.status === "confirmed" || outcome.status === "done") {
       const txHash = outcome.status === "confirmed" ? outcome.txHash : null;
       await deps.tasks.update(key, { status: "confirmed", txHash, error: null });
-      m.tasks.inc({ kind: String(task.kind), to: "confirmed" });
+      m.tasks.inc({ kind: String(key.kind), to: "confirmed" });
       await deps.onStep?.("task-confirmed", key);
-      m.attestations.inc({ kind: String(task.kind), verdict: String(current.verdict) });
+      m.attestations.inc({ kind: String(key.kind), verdict: String(current.verdict) });
       log.info({ msg: "Attested", ...logKey(key), verdict: current.verdict, tx: txHash ?? undefined });
       return;
     }
     const txHash = outcome.status === "failed" ? (outcome.txHash ?? null) : null;
     await deps.tasks.update(key, { status: outcome.status, error: outcome.error, txHash });
-    m.tasks.inc({ kind: String(task.kind), to: outcome.status });
+    m.tasks.inc({ kind: String(key.kind), to: outcome.status });
     log.warn({
       msg: "Attestation not recorded",
       ...logKey(key),
@@ -140,5 +182,11 @@ export function createTaskProcessor(common: Common, deps: TaskProcessorDependenc
     });
   }
 
-  return { process };
+  return {
+    process,
+    settling: () => inFlight.size,
+    async drain() {
+      while (inFlight.size) await Promise.all(inFlight.values());
+    },
+  };
 }

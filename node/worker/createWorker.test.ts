@@ -163,6 +163,7 @@ describe("createWorker: a pass that outlives its epoch", () => {
       openSubjects: async () => subjects,
       subject: async (_kind: 0 | 1, id: bigint) => subjects.find((s) => s.id === id),
       points: async () => [],
+      indexedBlock: async () => head,
     } as unknown as SubjectSource;
     const checked: string[] = [];
     const rows: Task[] = [];

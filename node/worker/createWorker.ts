@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Address, Hex, PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import { isRetryable } from "../../config/errors/BaseError.ts";
@@ -28,6 +29,8 @@ export type WorkerOptions = {
   availabilityDeadline: number;
   /** Send heartbeats (only while `healthy()` says so). */
   heartbeats: boolean;
+  /** How long a pass waits for the index to reach its head before it creates no tasks this time. */
+  indexWaitMs: number;
 };
 
 export const defaultWorkerOptions: Omit<WorkerOptions, "stake" | "peerId"> = {
@@ -37,6 +40,9 @@ export const defaultWorkerOptions: Omit<WorkerOptions, "stake" | "peerId"> = {
   // Leave the last third of an epoch for other workers to reach quorum after us.
   availabilityDeadline: 2 / 3,
   heartbeats: true,
+  // Ponder follows the head within a polling interval (1 s on the devnet): two cover one missed poll; more
+  // would hold up the pass's other tasks when the indexer is down.
+  indexWaitMs: 2_000,
 };
 
 export type WorkerDependencies = Omit<TaskProcessorDependencies, "onStep"> & {
@@ -48,11 +54,28 @@ export type WorkerDependencies = Omit<TaskProcessorDependencies, "onStep"> & {
   onStep?: (step: WorkerStep, key: TaskKey) => void | Promise<void>;
 };
 
+/**
+ * Whether the last pass could create tasks: only from an index that has reached the head the pass follows,
+ * else subjects already decided on-chain look open and their task rows are wasted.
+ */
+export type WorkerIndexStatus = {
+  /** The last block the index holds, undefined when it cannot be read (the indexer's tables are missing). */
+  indexedBlock: bigint | undefined;
+  /** The head the pass followed. */
+  head: bigint;
+  /** True when `indexedBlock >= head`: tasks were created from it. */
+  current: boolean;
+};
+
 export type WorkerStatus = {
   registered: boolean;
   active: boolean;
   epoch: bigint | undefined;
   tasks: Partial<Record<Task["status"], number>>;
+  /** Attestations broadcast whose confirmations are still awaited (settled in the background). */
+  settling: number;
+  /** The index the last pass read its subjects from (undefined before the first). */
+  index: WorkerIndexStatus | undefined;
   points: EpochPoints[];
   lastTickError: string | undefined;
   lastHeartbeatWindow: bigint | undefined;
@@ -84,11 +107,12 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
   const heartbeats = createHeartbeats(common, deps);
   const em = { address: deps.epochManager, abi: epochManagerAbi } as const;
   let constants: { genesis: bigint; length: bigint } | undefined;
-  const state: Omit<WorkerStatus, "lastHeartbeatWindow"> = {
+  const state: Omit<WorkerStatus, "lastHeartbeatWindow" | "settling"> = {
     registered: false,
     active: false,
     epoch: undefined,
     tasks: {},
+    index: undefined,
     points: [],
     lastTickError: undefined,
   };
@@ -163,7 +187,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
       log.info({ msg: "Settling attestations sent in past epochs", count: sent.length });
       await runPool(sent, async (t) => {
         try {
-          await processor.process(t, true);
+          await processor.process(t, { pastDeadline: true, lastBlock: lastBlockOf(t.epoch) });
         } catch (error) {
           // Retried next pass when retryable; otherwise no later pass can do better, and the epoch is over.
           if (!isRetryable(error)) await deps.tasks.update(t, { status: "failed", error: firstLine(error) });
@@ -173,6 +197,24 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     }
     const expired = await deps.tasks.expireBefore(epoch);
     if (expired) log.info({ msg: "Expired unfinished tasks of past epochs", count: expired });
+  }
+
+  /** The last block of an epoch: an attestation for it must be included by then. */
+  const lastBlockOf = (epoch: bigint) => constants!.genesis + (epoch + 1n) * constants!.length - 1n;
+
+  /**
+   * Waits up to `indexWaitMs` for the index to reach `head`. An index behind it (catching up, or its indexer
+   * down) still shows subjects decided since as open: tasks are created only from one that has reached it.
+   */
+  async function indexAt(head: bigint): Promise<WorkerIndexStatus> {
+    const until = Date.now() + options.indexWaitMs;
+    for (;;) {
+      const indexedBlock = await deps.subjects.indexedBlock().catch(() => undefined);
+      if (indexedBlock !== undefined && indexedBlock >= head) return { indexedBlock, head, current: true };
+      if (Date.now() >= until || stopped || common.shutdown.signal.aborted)
+        return { indexedBlock, head, current: false };
+      await sleep(Math.min(200, Math.max(1, until - Date.now())));
+    }
   }
 
   async function currentEpoch(): Promise<bigint> {
@@ -204,15 +246,24 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
       const [seed, activeWorkers, threshold] = await read<[Hex, bigint, bigint, bigint]>("assignmentOf", [
         epoch,
       ]);
-      const fresh = await assignTasks({
-        epoch,
-        seed,
-        threshold,
-        worker: deps.account,
-        subjects: await deps.subjects.openSubjects(options.subjectLimit),
-        tasks: deps.tasks,
-        onCreated: (key) => deps.onStep?.("task-created", key),
-      });
+      state.index = await indexAt(head);
+      const fresh = state.index.current
+        ? await assignTasks({
+            epoch,
+            seed,
+            threshold,
+            worker: deps.account,
+            subjects: await deps.subjects.openSubjects(options.subjectLimit),
+            tasks: deps.tasks,
+            onCreated: (key) => deps.onStep?.("task-created", key),
+          })
+        : 0;
+      if (!state.index.current)
+        log.info({
+          msg: "Index behind the head; no new tasks this pass",
+          indexedBlock: state.index.indexedBlock?.toString(),
+          head: head.toString(),
+        });
       if (fresh)
         log.info({
           msg: "New assignments",
@@ -228,7 +279,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
       let onEpoch = true;
       await runPool(
         todo,
-        (t) => processor.process(t, pastDeadline),
+        (t) => processor.process(t, { pastDeadline, lastBlock: lastBlockOf(epoch) }),
         // An RPC hiccup here is no reason to stop: the pass goes on, as it would have without this check.
         async () => (onEpoch &&= (await currentEpoch().catch(() => epoch)) === epoch),
       );
@@ -270,7 +321,11 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
         });
       return running;
     },
-    status: () => ({ ...state, lastHeartbeatWindow: heartbeats.lastWindow() }),
+    status: () => ({
+      ...state,
+      settling: processor.settling(),
+      lastHeartbeatWindow: heartbeats.lastWindow(),
+    }),
     report: (key) => deps.tasks.get(key),
     async stop() {
       stopped = true;

@@ -1,3 +1,5 @@
+import { INCLUSION_TOO_LATE } from "./tx/txErrors.ts";
+
 /**
  * What an EpochManager revert means for one of the worker's calls: the one rule for "already done", read by
  * the transaction submitter (a `done` revert in simulation ends the intent `satisfied`), by the call sender
@@ -19,6 +21,8 @@ export const REVERT_MEANINGS: Readonly<Record<string, Exclude<RevertMeaning, "fa
   SubjectAlreadyFinalized: "expired",
   SubjectNotOpen: "expired",
   WrongEpoch: "expired",
+  // The submitter's own refusal: the next block is past the call's last useful block (its epoch's end).
+  [INCLUSION_TOO_LATE]: "expired",
   NotAssigned: "expired",
   NotActive: "expired",
 };

@@ -62,5 +62,13 @@ export type CallOutcome =
 
 /** Sends a contract call (a typed action's `…Call()`) at most once per key, across crashes and restarts. */
 export type CallSender = {
-  send(request: { key: string; call: ProtocolCall; gas?: bigint }): Promise<CallOutcome>;
+  send(request: {
+    key: string;
+    call: ProtocolCall;
+    gas?: bigint;
+    /** The last block the call is of use in: not sent when the next block is past it (`expired`). */
+    includeBy?: bigint;
+    /** Called once the transaction is broadcast, before the outcome waits for its confirmations. */
+    onSent?: () => void;
+  }): Promise<CallOutcome>;
 };

@@ -119,7 +119,7 @@ describe("worker database", () => {
         old,
       );
 
-      expect(await migrateWorkerDb(old, OLD)).toEqual({ applied: ["0003_task_states"] });
+      expect(await migrateWorkerDb(old, OLD)).toEqual({ applied: ["0003_task_states", "0004_include_by"] });
       const rows = await old
         .selectFrom("tasks")
         .select(["subject_id", "status"])

@@ -67,6 +67,8 @@ export type TxIntentTable = {
   mined_hash: string | null;
   mined_block_number: NullableInt8;
   mined_block_hash: string | null;
+  /** The last block in which the transaction is of use; never signed when the next block is past it. */
+  include_by: NullableInt8;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 };

@@ -8,7 +8,14 @@ import { TxKeyConflictError } from "./txErrors.ts";
 /** A transaction signed for an intent: its bytes and hash, stored before anything is broadcast. */
 export type SignedTx = { raw: Hex; hash: Hex };
 
-export type NewIntent = { key: string; to: Address; data?: Hex; value?: bigint; gas?: bigint };
+export type NewIntent = {
+  key: string;
+  to: Address;
+  data?: Hex;
+  value?: bigint;
+  gas?: bigint;
+  includeBy?: bigint;
+};
 
 /** Intents that are not finished: `recover()` drives these. */
 export const OPEN_INTENT_STATUSES = ["pending", "signed", "sent", "mined"] as const;
@@ -86,6 +93,7 @@ export function createIntentStore(
           data,
           value,
           gas: request.gas ?? null,
+          include_by: request.includeBy ?? null,
         })
         .onConflict((oc) => oc.column("key").doNothing())
         .execute();

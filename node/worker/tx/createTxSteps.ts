@@ -14,7 +14,14 @@ import type { Common } from "../../../config/common/createCommon.ts";
 import type { TxIntent } from "../db/workerDatabase.ts";
 import { bumpFees, type Fees, initialFees } from "./bumpFees.ts";
 import type { IntentStore, SignedTx } from "./createIntentStore.ts";
-import { asRevert, asRpcError, classifyBroadcastError, TxFailedError, type TxRevert } from "./txErrors.ts";
+import {
+  asRevert,
+  asRpcError,
+  classifyBroadcastError,
+  INCLUSION_TOO_LATE,
+  TxFailedError,
+  type TxRevert,
+} from "./txErrors.ts";
 import type { TxSubmitterOptions } from "./txSubmitterOptions.ts";
 
 /** Points between durable steps; `onStep` sees each (the kill -9 tests crash the process there). */
@@ -155,6 +162,22 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
         errorName: revert.errorName,
       });
       return "progress";
+    }
+    // The simulation ran against the head; the transaction lands in a later block. When the next block is
+    // already past the intent's last useful one, it could only revert there (an attestation in the next
+    // epoch: WrongEpoch): not signed, so no nonce is taken and no gas is burnt.
+    if (intent.include_by !== null) {
+      const head = await rpc("eth_blockNumber", () => publicClient.getBlockNumber({ cacheTime: 0 }));
+      if (head + 1n > intent.include_by) {
+        await store.set(intent.id, {
+          status: "failed",
+          error_name: INCLUSION_TOO_LATE,
+          error: `the next block ${head + 1n} is past block ${intent.include_by}, the last one this call is of use in`,
+        });
+        metrics.outcomes.inc({ outcome: "too_late" });
+        logger.info({ msg: "Too late to land in time; not sending", ...intentRef(intent) });
+        return "progress";
+      }
     }
     const fees = initialFees(await estimateFees(), feeCap);
     const chainNonce = BigInt(

@@ -43,6 +43,16 @@ export type SubmitParameters = {
   data?: Hex;
   value?: bigint;
   gas?: bigint;
+  /**
+   * The last block the transaction is of use in (kept on the intent). It is not signed when the next block
+   * is past it; the intent then ends failed with `InclusionTooLate`.
+   */
+  includeBy?: bigint;
+  /**
+   * Called once the transaction is broadcast (or found already broadcast or mined), before `submit` waits
+   * for its confirmations: a caller can move on and let the confirmation settle in the background.
+   */
+  onSent?: () => void;
   errorAbi?: Abi;
   isSatisfied?: (revert: TxRevert) => boolean;
   signal?: AbortSignal;
@@ -88,6 +98,15 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
   const steps = createTxSteps(common, { ...parameters, store, options });
   const logger = common.logger.child({ component: "tx" });
   const inflight = new Map<string, Promise<SubmitOutcome>>();
+  // Per in-flight key: callers waiting to hear it is broadcast, and whether it is.
+  const sentListeners = new Map<string, Array<() => void>>();
+  const sentKeys = new Set<string>();
+  function markSent(key: string) {
+    if (sentKeys.has(key) || !inflight.has(key)) return;
+    sentKeys.add(key);
+    for (const listener of sentListeners.get(key) ?? []) listener();
+    sentListeners.delete(key);
+  }
   // Any step that succeeds clears it: one healthy round trip proves the RPC and the database answer.
   let failing: TxFailing | undefined;
   const metrics = {
@@ -113,6 +132,8 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
         }
         const intent = await store.load(key);
         if (!intent) throw new Error("Intent to recover does not exist.");
+        if (intent.status === "sent" || intent.status === "mined" || intent.status === "confirmed")
+          markSent(key);
         const result = await steps.advance(intent, policy, startedAt);
         failures = 0;
         failing = undefined;
@@ -145,12 +166,19 @@ export function createTxSubmitter(common: Common, parameters: TxSubmitterParamet
     signal: AbortSignal | undefined,
     create?: SubmitParameters,
   ) {
+    const onSent = create?.onSent;
+    if (onSent) {
+      if (sentKeys.has(key)) onSent();
+      else sentListeners.set(key, [...(sentListeners.get(key) ?? []), onSent]);
+    }
     const existing = inflight.get(key);
     if (existing) return existing;
     const combined = signal ? AbortSignal.any([signal, common.shutdown.signal]) : common.shutdown.signal;
     metrics.inFlight.inc();
     const promise = drive(key, policy, combined, create).finally(() => {
       inflight.delete(key);
+      sentKeys.delete(key);
+      sentListeners.delete(key);
       metrics.inFlight.dec();
       if (inflight.size === 0) failing = undefined;
     });

@@ -5,16 +5,27 @@ import { revertData } from "../../../contracts/actions/protocolCall.ts";
 /** A simulated call reverted: what the contract said, decoded against the ABI when it knows the error. */
 export type TxRevert = { errorName: string; data: Hex | undefined; message: string };
 
+/**
+ * The error name an intent ends `failed` with when the next block is already past its `includeBy`: it was
+ * never signed (a transaction that could only land too late would revert and waste its gas).
+ */
+export const INCLUSION_TOO_LATE = "InclusionTooLate";
+
 /** The intent ended without a transaction: its simulation reverted (or an earlier run recorded that). */
 export class TxFailedError extends NonRetryableUserError {
   override name = "TxFailedError";
   readonly errorName: string;
   constructor(errorName: string, details: string | undefined) {
-    super(`The transaction would revert with ${errorName}; it was not sent.`, {
-      details,
-      hint: "The contract refused the call: check its preconditions. The intent stays failed for this key.",
-      meta: { errorName },
-    });
+    super(
+      errorName === INCLUSION_TOO_LATE
+        ? `The transaction could only land too late (${details}); it was not sent.`
+        : `The transaction would revert with ${errorName}; it was not sent.`,
+      {
+        details,
+        hint: "The contract refused the call: check its preconditions. The intent stays failed for this key.",
+        meta: { errorName },
+      },
+    );
     this.errorName = errorName;
   }
 }
