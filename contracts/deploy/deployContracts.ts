@@ -22,6 +22,7 @@ import {
   pointsDistributorAbi,
   pointsDistributorBytecode,
 } from "../generated/index.ts";
+import { ensureL1Block } from "./ensureL1Block.ts";
 
 export type DeployParams = {
   /** Receives the platform fee; defaults to the deploying account (which is also the protocol admin). */
@@ -113,6 +114,8 @@ export async function deployContracts(
       hint: "Create the wallet client with `account: privateKeyToAccount(key)`.",
     });
   }
+  // EpochManager's first write reads the L1Block predeploy; a dev chain without it gets a stand-in.
+  await ensureL1Block(publicClient);
   // The deployer is the protocol admin: it must wire the contracts right after deploying them.
   const admin = account.address;
   const params = {

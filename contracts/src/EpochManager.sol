@@ -5,14 +5,26 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IAttributionLedger} from "./interfaces/IAttributionLedger.sol";
 import {IDatanetRegistry} from "./interfaces/IDatanetRegistry.sol";
+import {IL1Block} from "./interfaces/IL1Block.sol";
 
 /// @title EpochManager
 /// @notice Testnet epochs, staked workers, assignment, attestations, quorum and points.
 ///
 /// Epochs: epoch e spans blocks [genesisBlock + e*epochLength, genesisBlock + (e+1)*epochLength). The first
-/// transaction touching an epoch fixes its seed (the hash of the block before the epoch's first block, or, if
-/// that is beyond the 256-block window, keccak256(previous block hash, e)) and snapshots the active worker
-/// count; both are emitted in EpochStarted and never change. Anyone may call startEpoch().
+/// transaction touching an epoch fixes its seed and snapshots the active worker count; both are emitted in
+/// EpochStarted and never change. Anyone may call startEpoch().
+///
+/// Seed: keccak256(abi.encode(l1Hash, l1Number, e)) from the OP Stack L1Block predeploy (the L1 origin of the
+/// block the epoch starts in), never from an L2 block hash: the sequencer makes L2 blocks and could grind
+/// their hashes (order, timestamps, its own transactions) until the assignment suits it; an L1 block hash it
+/// can only adopt, not choose, and the L1 origin moves on by L1's clock (one L1 block per 12 s), not by who
+/// calls when. Within one L1 origin neither the caller nor the moment changes the seed. What remains: a party
+/// that could hold back the epoch's first write across an L1 origin change picks between two L1 hashes; every
+/// worker starts the epoch in its first block, so only the sequencer (censoring them all) could.
+///
+/// Votes are accepted only in their own epoch: there is no grace period. A vote for e mined in the first block
+/// of e+1 reverts WrongEpoch; senders must not send what cannot land in time (the worker signs an attestation
+/// only while the next block is still in its epoch).
 ///
 /// Assignment: worker w validates subject (kind, id) in epoch e iff
 ///   uint256(keccak256(abi.encode(seed, kind, id, w))) < threshold,  threshold = (2^256-1) / n * k  (n > k)
@@ -36,6 +48,8 @@ contract EpochManager is AccessControl {
     uint8 public constant VERDICT_REJECT = 2;
     bytes32 public constant POINTS_POSTER_ROLE = keccak256("POINTS_POSTER_ROLE");
     uint256 public constant MAX_PEER_ID_BYTES = 128;
+    /// @notice The OP Stack L1Block predeploy: the epoch seed's source.
+    IL1Block public constant L1_BLOCK = IL1Block(0x4200000000000000000000000000000000000015);
 
     enum PointsReason {
         Agree,
@@ -261,8 +275,7 @@ contract EpochManager is AccessControl {
         EpochInfo storage info = _epochs[epoch];
         if (info.started) return epoch;
         uint256 start = epochStartBlock(epoch);
-        bytes32 seed = start == 0 ? bytes32(0) : blockhash(start - 1);
-        if (seed == bytes32(0)) seed = keccak256(abi.encode(blockhash(block.number - 1), epoch));
+        bytes32 seed = keccak256(abi.encode(L1_BLOCK.hash(), L1_BLOCK.number(), epoch));
         uint64 n = activeWorkerCount;
         info.seed = seed;
         info.activeWorkers = n;

@@ -1,4 +1,4 @@
-import { type Hex, keccak256, parseEther, parseEventLogs, toHex, zeroHash } from "viem";
+import { type Hex, keccak256, numberToHex, parseEther, parseEventLogs, toHex, zeroHash } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -8,8 +8,10 @@ import {
   startContractsFixture,
 } from "../../test/harness/deployFixture.ts";
 import { isAssigned } from "../assignment.ts";
+import { STUB_L1_ORIGIN } from "../deploy/ensureL1Block.ts";
 import { SUBJECT_KIND } from "../enums/subjectKind.ts";
 import { VERDICT } from "../enums/verdict.ts";
+import { epochSeed, L1_BLOCK_ADDRESS, L1_BLOCK_SLOTS } from "../epochSeed.ts";
 import { datanetRegistryAbi, epochManagerAbi } from "../generated/index.ts";
 
 const { contribution: C, inference: I } = SUBJECT_KIND;
@@ -146,13 +148,11 @@ describe("EpochManager", () => {
     await f.confirm(w.write.register(["again"], { value: STAKE }));
   });
 
-  it("fixes each epoch's seed from the block before its start and snapshots the active workers", async () => {
+  it("fixes each epoch's seed from the L1 origin and snapshots the active workers", async () => {
     const epoch = await withWorkers(3);
     const info = await em().read.getEpoch([epoch]);
-    const start = await em().read.epochStartBlock([epoch]);
-    const before = await f.publicClient.getBlock({ blockNumber: start - 1n });
     expect(info).toMatchObject({
-      seed: before.hash,
+      seed: epochSeed({ l1Hash: STUB_L1_ORIGIN.hash, l1Number: STUB_L1_ORIGIN.number, epoch }),
       activeWorkers: 3n,
       validatorsPerSubject: 3,
       quorum: 2,
@@ -171,7 +171,7 @@ describe("EpochManager", () => {
     const start2 = await em().read.epochStartBlock([epoch + 1n]);
     expect(started!.args).toMatchObject({
       epoch: epoch + 1n,
-      seed: (await f.publicClient.getBlock({ blockNumber: start2 - 1n })).hash,
+      seed: epochSeed({ l1Hash: STUB_L1_ORIGIN.hash, l1Number: STUB_L1_ORIGIN.number, epoch: epoch + 1n }),
       activeWorkers: 4n,
       validatorsPerSubject: 3n,
       threshold: (((1n << 256n) - 1n) / 4n) * 3n,
@@ -188,6 +188,67 @@ describe("EpochManager", () => {
       "EpochNotStarted",
     );
     expect((await revertOf(em().read.assignmentOf([epoch + 5n]))).errorName).toBe("EpochNotStarted");
+  });
+
+  it("lets no party pick who validates what: the seed follows L1, not the L2 block, the caller or the moment", async () => {
+    for (let i = 1; i <= 5; i++)
+      await f.confirm(em(worker(i)).write.register([`12D3KooWorker${i}`], { value: STAKE }));
+    const epoch = (await f.currentEpoch()) + 1n;
+    const start = await em().read.epochStartBlock([epoch]);
+    const ids = [await newContribution(), await newContribution(), await newContribution()];
+    const assigned = async () => {
+      const [seed, n, threshold] = await em().read.assignmentOf([epoch]);
+      expect(n).toBe(5n);
+      return ids.map((id) =>
+        [1, 2, 3, 4, 5].filter((i) =>
+          isAssigned({ seed, kind: C, subjectId: id, worker: worker(i).address, threshold }),
+        ),
+      );
+    };
+    /** From a common past: the block before the epoch made with `fill`, the epoch started by `starter` `wait` blocks in. */
+    const run = async (fill: () => Promise<unknown>, starter: PrivateKeyAccount, wait: number) => {
+      const base = await f.snapshot();
+      await f.mine(Number(start - 2n - (await f.publicClient.getBlockNumber())));
+      await fill();
+      expect(await f.publicClient.getBlockNumber()).toBe(start - 1n);
+      const before = (await f.publicClient.getBlock({ blockNumber: start - 1n })).hash;
+      if (wait) await f.mine(wait);
+      await f.confirm(em(starter).write.startEpoch());
+      const out = { before, seed: (await em().read.getEpoch([epoch])).seed, assigned: await assigned() };
+      await f.revert(base);
+      return out;
+    };
+    // The sequencer's choice: what goes into the block before the epoch (here two different transfers).
+    const transfer = (to: `0x${string}`) => () =>
+      f.confirm(
+        f.walletClient(worker(6)).sendTransaction({ to, value: 1n, chain: f.chain, account: worker(6) }),
+      );
+    const a = await run(transfer(worker(7).address), worker(1), 0);
+    const b = await run(transfer(worker(8).address), worker(2), 5);
+    expect(a.before).not.toBe(b.before);
+    expect(b.seed).toBe(a.seed);
+    expect(b.assigned).toEqual(a.assigned);
+    expect(a.seed).toBe(epochSeed({ l1Hash: STUB_L1_ORIGIN.hash, l1Number: STUB_L1_ORIGIN.number, epoch }));
+    // L1 moving on (the depositor's system transaction writes the predeploy) is what changes the seed.
+    const l1Hash = keccak256(toHex("the next L1 block"));
+    const c = await run(
+      async () => {
+        await f.testClient.setStorageAt({
+          address: L1_BLOCK_ADDRESS,
+          index: numberToHex(L1_BLOCK_SLOTS.numberAndTimestamp, { size: 32 }),
+          value: numberToHex(2n, { size: 32 }),
+        });
+        await f.testClient.setStorageAt({
+          address: L1_BLOCK_ADDRESS,
+          index: numberToHex(L1_BLOCK_SLOTS.hash, { size: 32 }),
+          value: l1Hash,
+        });
+        await transfer(worker(7).address)();
+      },
+      worker(1),
+      0,
+    );
+    expect(c.seed).toBe(epochSeed({ l1Hash, l1Number: 2n, epoch }));
   });
 
   it("agrees with the TypeScript assignment rule, and refuses unassigned workers", async () => {

@@ -4,7 +4,11 @@ import { createPublicClient, createWalletClient, http, type PublicClient, type W
 import { privateKeyToAccount } from "viem/accounts";
 import type { AnvilProcess } from "../../config/services/launchAnvil.ts";
 import { defineL2Chain } from "../../contracts/chain/defineL2Chain.ts";
-import { type DeployedAddresses, deployContracts } from "../../contracts/deploy/deployContracts.ts";
+import {
+  type DeployedAddresses,
+  type DeployParams,
+  deployContracts,
+} from "../../contracts/deploy/deployContracts.ts";
 import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
 
 export type DevnetChain = {
@@ -18,7 +22,11 @@ export type DevnetChain = {
 };
 
 /** Deploys the protocol contracts to the devnet's anvil and writes `<dir>/deployment.json`. */
-export async function deployDevnetContracts(anvil: AnvilProcess, dir: string): Promise<DevnetChain> {
+export async function deployDevnetContracts(
+  anvil: AnvilProcess,
+  dir: string,
+  params: Partial<DeployParams> = {},
+): Promise<DevnetChain> {
   const chain = defineL2Chain({ id: anvil.chainId, rpcUrl: anvil.rpcUrl, name: "OpenLedger devnet" });
   const transport = http(anvil.rpcUrl, { retryCount: 3 });
   const publicClient = createPublicClient({
@@ -32,6 +40,7 @@ export async function deployDevnetContracts(anvil: AnvilProcess, dir: string): P
   const deployed = await deployContracts({
     walletClient: wallet(DEVNET_KEYS.deployer) as never,
     publicClient,
+    params,
   });
   const deploymentFile = join(dir, "deployment.json");
   writeFileSync(

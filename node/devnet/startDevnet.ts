@@ -7,7 +7,7 @@ import { createShutdown } from "../../config/common/createShutdown.ts";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
 import { preferPort } from "../../config/services/allocatePort.ts";
 import { launchAnvil } from "../../config/services/launchAnvil.ts";
-import type { DeployedAddresses } from "../../contracts/deploy/deployContracts.ts";
+import type { DeployedAddresses, DeployParams } from "../../contracts/deploy/deployContracts.ts";
 import { DEVNET_FUNDED_ACCOUNTS, DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
 import { startIndexer } from "../../indexer/startIndexer.ts";
 import type { OlNode } from "../daemon/createNode.ts";
@@ -28,6 +28,8 @@ export type StartDevnetParameters = {
   traffic?: boolean;
   /** Milliseconds between traffic actions. */
   trafficIntervalMs?: number;
+  /** Overrides of the protocol's devnet parameters (`defaultDeployParams`), e.g. shorter epochs for a benchmark. */
+  deployParams?: Partial<DeployParams>;
   logger: Logger;
   onProgress?: (message: string) => void;
   /** Aborting it during start-up stops what has started and rejects (Ctrl-C before the devnet is up). */
@@ -113,7 +115,7 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     });
 
     step("deploying the protocol contracts");
-    const chain = await deployDevnetContracts(anvil, dir);
+    const chain = await deployDevnetContracts(anvil, dir, parameters.deployParams);
     const baseEnv: Record<string, string> = {
       OLNODE__NETWORK: "devnet",
       OLNODE__CHAIN__L2_RPC_URL: anvil.rpcUrl,
