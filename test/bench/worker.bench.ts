@@ -9,6 +9,7 @@ import {
 import { mutateWords, syntheticTextOfBytes } from "../../node/worker/validation/syntheticText.ts";
 import { inputOf } from "../fixtures/validationFixtures.ts";
 import { type Benchmark, figure, percentile } from "./benchmark.ts";
+import { workerVotesBenchmark } from "./workerVotes.ts";
 
 const MiB = 1 << 20;
 const CHUNK = 256 * 1024;
@@ -123,6 +124,7 @@ const benchmarks: Benchmark[] = [
       ];
     },
   },
+  workerVotesBenchmark,
 ];
 
 export default benchmarks;
