@@ -13,6 +13,7 @@ import {
   type TaskProcessorDependencies,
   type WorkerStep,
 } from "./createTaskProcessor.ts";
+import { sendThenSettle } from "./sendThenSettle.ts";
 import type { EpochPoints } from "./subjects/subjectTypes.ts";
 import type { Task, TaskKey } from "./workerTypes.ts";
 
@@ -29,7 +30,7 @@ export type WorkerOptions = {
   availabilityDeadline: number;
   /** Send heartbeats (only while `healthy()` says so). */
   heartbeats: boolean;
-  /** How long a pass waits for the index to reach its head before it creates no tasks this time. */
+  /** How long a pass waits for the index to reach its head (before it creates no tasks this time), or for its startEpoch to be mined. */
   indexWaitMs: number;
 };
 
@@ -145,12 +146,23 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
     if (info.started) return;
     // Anyone may seed an epoch; the first caller pays. Idempotent by key; a race with another worker reverts
     // harmlessly in simulation and is not sent.
-    const outcome = await deps.sender.send({
-      key: `start-epoch:${epoch}`,
-      call: startEpochCall({ address: deps.epochManager }),
-    });
-    if (outcome.status !== "confirmed" && outcome.status !== "done")
-      log.debug({ msg: "startEpoch not sent", epoch, error: outcome.error });
+    // Not waited for beyond its block: the seed is readable once it is mined, and the confirmations settle in
+    // the background like an attestation's.
+    const { out, settled } = sendThenSettle(
+      deps.sender,
+      { key: `start-epoch:${epoch}`, call: startEpochCall({ address: deps.epochManager }) },
+      async (outcome) => {
+        if (outcome.status !== "confirmed" && outcome.status !== "done")
+          log.debug({ msg: "startEpoch not sent", epoch, error: outcome.error });
+      },
+    );
+    settled.catch((error) => log.debug({ msg: "startEpoch not settled", error: firstLine(error) }));
+    await out;
+    const until = Date.now() + options.indexWaitMs;
+    while (!(await read<{ started: boolean }>("getEpoch", [epoch])).started) {
+      if (Date.now() >= until || stopped) break;
+      await sleep(200);
+    }
   }
 
   /** `proceed` is asked before each further item: false ends the pool (items not begun are left as they are). */
