@@ -10,6 +10,7 @@ describe("compileContracts", () => {
       "AttributionLedger",
       "DatanetRegistry",
       "EpochManager",
+      "L1BlockStub",
       "ModelRegistry",
       "PointsDistributor",
       "TestToken",
