@@ -1,5 +1,5 @@
 import { loadavg } from "node:os";
-import { type Address, type PublicClient, toFunctionSelector } from "viem";
+import { type Address, decodeFunctionData, type PublicClient, toFunctionSelector } from "viem";
 import { createLogger } from "../../config/common/createLogger.ts";
 import { isAssigned } from "../../contracts/assignment.ts";
 import {
@@ -136,6 +136,9 @@ async function measureVotes(parameters: {
   let attestTxs = 0;
   let reverted = 0;
   let revertedGas = 0n;
+  let revertedWrongEpoch = 0;
+  // WrongEpoch reverts by how many blocks after their epoch's end they were mined.
+  const lateByBlocks: Record<number, number> = {};
   for (let b = fromBlock; b <= toBlock; b++) {
     const block = await publicClient.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
@@ -146,6 +149,15 @@ async function measureVotes(parameters: {
       if (receipt.status !== "success") {
         reverted++;
         revertedGas += receipt.gasUsed;
+        // A vote for another epoch than the block's is a WrongEpoch revert: it landed too late.
+        const { args } = decodeFunctionData({ abi: epochManagerAbi, data: tx.input });
+        const voteEpoch = args[0] as bigint;
+        const blockEpoch = (b - parameters.genesis) / EPOCH_LENGTH;
+        if (voteEpoch !== blockEpoch) {
+          revertedWrongEpoch++;
+          const lag = Number(b - (parameters.genesis + (voteEpoch + 1n) * EPOCH_LENGTH) + 1n);
+          lateByBlocks[lag] = (lateByBlocks[lag] ?? 0) + 1;
+        }
       }
     }
   }
@@ -164,6 +176,8 @@ async function measureVotes(parameters: {
     attestTxs,
     reverted,
     revertedGas,
+    revertedWrongEpoch,
+    lateByBlocks,
   };
 }
 
