@@ -95,7 +95,9 @@ describe("GraphQL: bounded before it runs", () => {
       maxCost: QUERY_COST_LIMITS.maxCost,
     });
     expect(r.json.errors![0]!.extensions.cost).toBeGreaterThan(1e9);
-    expect(r.json.errors![0]!.message).toMatch(/the limit is 10,000/);
+    expect(r.json.errors![0]!.message).toMatch(
+      new RegExp(`the limit is ${QUERY_COST_LIMITS.maxCost.toLocaleString("en-US")}`),
+    );
     expect((await fetch(`${indexer.url}/api/v1/stats`)).status).toBe(200);
   });
 
@@ -295,5 +297,48 @@ describe("browsers", () => {
         .end(),
     );
     expect(rebound).toBe(403);
+  });
+
+  it("answers CORS preflights by indexer.corsOrigins (none here): refused, never Access-Control-Allow-Origin: *", async () => {
+    for (const path of ["/graphql", "/api/v1/stats", "/sql/db", "/health"]) {
+      const res = await fetch(`${indexer.url}${path}`, {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://evil.example",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
+      expect(res.status, path).toBe(403);
+      expect(res.headers.get("access-control-allow-origin"), path).toBeNull();
+      expect(await res.text(), path).toMatch(/ORIGIN_NOT_ALLOWED.*indexer\.corsOrigins/);
+    }
+  });
+
+  it("guards Ponder's own /health, /ready, /status and /metrics like every other route", async () => {
+    const { port } = new URL(indexer.url);
+    const withHost = (path: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) =>
+        request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+          .on("error", reject)
+          .end(),
+      );
+    for (const path of ["/health", "/ready", "/status", "/metrics"]) {
+      const plain = await fetch(`${indexer.url}${path}`);
+      expect(plain.status, path).toBe(200);
+      expect(plain.headers.get("access-control-allow-origin"), path).toBeNull();
+      const rebound = await withHost(path, `evil.example:${port}`);
+      expect(rebound.status, path).toBe(403);
+      expect(rebound.body, path).toMatch(/HOST_NOT_ALLOWED/);
+      expect(rebound.body, path).not.toMatch(/ponder_|"block"/);
+      const evil = await fetch(`${indexer.url}${path}`, { headers: { origin: "https://evil.example" } });
+      expect(evil.status, path).toBe(403);
+    }
   });
 });

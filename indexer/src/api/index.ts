@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { loadConfig } from "../../../config/loadConfig.ts";
 import { browserGuard } from "./browserGuard.ts";
 import { createGraphqlRoute } from "./graphql/createGraphqlRoute.ts";
+import { guardPonderServer } from "./guardPonderServer.ts";
 import { createRestApi } from "./rest/createRestApi.ts";
 import { createSqlApi } from "./sql/createSqlApi.ts";
 
@@ -13,7 +14,8 @@ import { createSqlApi } from "./sql/createSqlApi.ts";
  * - /graphql: Ponder's GraphQL behind a body limit, a cost estimate and a deadline (graphql/);
  * - /sql/*: SQL over HTTP for @ponder/client, as a read-only role on its own pool (sql/);
  * - /api/v1: the REST API for an explorer backend.
- * Every route first passes the browser guard (Host on loopback binds, allowed web origins).
+ * Every route of the server, Ponder's own and CORS preflights included, first passes the browser guard (Host on
+ * loopback binds, allowed web origins: guardPonderServer.ts).
  * Limits: apiLimits.ts and graphql/estimateQueryCost.ts, documented in indexer/README.md.
  */
 const config = loadConfig();
@@ -28,8 +30,12 @@ const ponder = globalThis as unknown as {
 const viewsSchema = ponder.PONDER_NAMESPACE_BUILD?.viewsSchema ?? config.database.viewsSchema;
 const logger = ponder.PONDER_COMMON?.logger;
 
+const guard = { bindHost: config.indexer.host, corsOrigins: config.indexer.corsOrigins };
+// Ponder's server (created after this file loads) answers preflights and /health, /ready, /status, /metrics
+// itself: the guard goes in front of all of it.
+guardPonderServer(guard);
 const app = new Hono();
-app.use("*", browserGuard({ bindHost: config.indexer.host, corsOrigins: config.indexer.corsOrigins }));
+app.use("*", browserGuard(guard));
 
 const sql = createSqlApi({
   adminUrl: config.database.url ?? "",
