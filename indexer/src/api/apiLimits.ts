@@ -7,6 +7,21 @@ export const API_LIMITS = {
   maxBodyBytes: 64 * 1024,
   /** Every GraphQL request answers within this, or gets 503 DEADLINE_EXCEEDED. */
   graphqlDeadlineMs: 10_000,
+  /**
+   * GraphQL lanes (db/createGraphqlLanes.ts). A request estimated above `graphqlHeavyCost` is expensive: it
+   * runs on its own pool, one at a time, with at most `graphqlHeavyQueue` waiting (429 with Retry-After
+   * beyond), and the lane rests as long as it ran before the next (busy at most half the time): clients
+   * looping on the dearest allowed query hold one connection and at most half of the API process, never the
+   * pool REST reads from. Cheaper requests have their own pool.
+   */
+  graphqlHeavyCost: 1_000,
+  graphqlHeavyConcurrency: 1,
+  graphqlHeavyConnections: 1,
+  graphqlHeavyQueue: 8,
+  graphqlHeavyBusyShare: 0.5,
+  graphqlConnections: 2,
+  graphqlConcurrency: 8,
+  graphqlQueue: 64,
   /** Same operation limits as before: depth, tokens (checked while parsing), aliases. */
   graphqlMaxDepth: 8,
   graphqlMaxTokens: 2000,

@@ -2,10 +2,15 @@ import { type DocumentNode, GraphQLError, parse } from "graphql";
 import type { Context, MiddlewareHandler } from "hono";
 import { graphql } from "ponder";
 import { API_LIMITS } from "../apiLimits.ts";
+import { AdmissionRefusedError } from "../db/createAdmission.ts";
+import type { GraphqlLanes } from "../db/createGraphqlLanes.ts";
 import { readBody } from "../readBody.ts";
 import { estimateQueryCost, QUERY_COST_LIMITS } from "./estimateQueryCost.ts";
 
-type GraphqlParameters = Parameters<typeof graphql>[0];
+type GraphqlParameters = Parameters<typeof graphql>[0] & {
+  /** Where a request's statements run, by its estimated cost (../db/createGraphqlLanes.ts). */
+  lanes: GraphqlLanes;
+};
 
 const errorResponse = (
   status: number,
@@ -25,10 +30,14 @@ type GraphqlRequest = { query?: unknown; variables?: unknown; operationName?: un
  * parse with the token limit, and the cost estimate (list sizes multiplied through the nesting, totalCount
  * priced, aliases counted), so an over-budget query is a 400 naming its cost and the limit, and `limit: 1001`,
  * a negative limit, a malformed cursor or an over-long string is a 400 naming the argument instead of
- * Ponder's masked "Unexpected error.". Then a deadline. GET keeps Ponder's GraphiQL page.
+ * Ponder's masked "Unexpected error.". Then it runs in the lane its cost calls for — an expensive query waits
+ * for one of a few slots, or gets 429 with Retry-After when the line is full — under a deadline: when it
+ * passes (or the client goes), the answer is 503 and the request's SQL statements are cancelled in Postgres.
+ * GET keeps Ponder's GraphiQL page.
  */
 export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHandler {
-  const ponder = graphql(parameters, {
+  const { lanes, ...ponderParameters } = parameters;
+  const ponder = graphql(ponderParameters, {
     maxOperationDepth: API_LIMITS.graphqlMaxDepth,
     maxOperationTokens: API_LIMITS.graphqlMaxTokens,
     maxOperationAliases: API_LIMITS.graphqlMaxAliases,
@@ -69,7 +78,7 @@ export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHan
       return errorResponse(400, "GRAPHQL_PARSE_FAILED", message);
     }
     const operationName = typeof request.operationName === "string" ? request.operationName : undefined;
-    const { depth, problems } = estimateQueryCost(
+    const { cost, depth, problems } = estimateQueryCost(
       document,
       variables as Record<string, unknown>,
       operationName,
@@ -90,28 +99,39 @@ export function createGraphqlRoute(parameters: GraphqlParameters): MiddlewareHan
           : {}),
       });
     }
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error("deadline")), API_LIMITS.graphqlDeadlineMs);
+    // The deadline, or the client closing its connection, stops the request and its SQL.
+    const signal = AbortSignal.any([deadline.signal, c.req.raw.signal]);
     c.req.raw = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: body.text });
-
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<Response>((resolve) => {
-      timer = setTimeout(
-        () =>
-          resolve(
-            errorResponse(
-              503,
-              "DEADLINE_EXCEEDED",
-              `The query did not finish within ${API_LIMITS.graphqlDeadlineMs / 1000} s; ask for fewer rows or retry later.`,
-            ),
+    const stopped = new Promise<Response>((resolve) => {
+      const answer = () =>
+        resolve(
+          errorResponse(
+            503,
+            "DEADLINE_EXCEEDED",
+            `The query did not finish within ${API_LIMITS.graphqlDeadlineMs / 1000} s; ask for fewer rows or retry later.`,
           ),
-        API_LIMITS.graphqlDeadlineMs,
-      );
+        );
+      if (signal.aborted) answer();
+      else signal.addEventListener("abort", answer, { once: true });
     });
     try {
-      const response = await Promise.race([
-        Promise.resolve(ponder(c, next)).then((r) => r ?? c.res),
-        deadline,
-      ]);
+      const work = lanes.run(cost, signal, async () => (await ponder(c, next)) ?? c.res);
+      work.catch(() => undefined); // after the deadline nobody awaits it; it ends as its statements are cancelled
+      const response = await Promise.race([work, stopped]);
       return await withHonestStatus(response);
+    } catch (error) {
+      if (error instanceof AdmissionRefusedError) {
+        const code = error.lane === "GraphQL" ? "TOO_MANY_QUERIES" : "TOO_MANY_EXPENSIVE_QUERIES";
+        const refused = errorResponse(429, code, error.message, {
+          retryAfterSeconds: error.retryAfterSeconds,
+        });
+        refused.headers.set("retry-after", String(error.retryAfterSeconds));
+        return refused;
+      }
+      if (signal.aborted) return await stopped;
+      throw error;
     } finally {
       clearTimeout(timer);
     }

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../../config/common/mulberry32.ts";
 import { estimateQueryCost, QUERY_COST_LIMITS } from "./estimateQueryCost.ts";
 
+const S = QUERY_COST_LIMITS.statement;
+
 const cost = (query: string, variables?: Record<string, unknown>, name?: string) =>
   estimateQueryCost(parse(query), variables, name);
 
@@ -14,24 +16,36 @@ const ISSUE_QUERY = `{ ${Array.from(
 ).join(" ")} }`;
 
 describe("estimateQueryCost", () => {
-  it("prices a normal page by its rows, nested single rows once per row", () => {
-    expect(cost("{ contributions(limit: 100) { items { id status } } }").cost).toBe(101);
-    expect(cost("{ contributions(limit: 100) { items { id datanet { name } } } }").cost).toBe(201);
+  it("prices a page as its statement and its rows, nested single rows once per row", () => {
+    expect(cost("{ contributions(limit: 100) { items { id status } } }").cost).toBe(S + 100);
+    // `one` relations are batched by Ponder's data loader: a row each, no statement per parent.
+    expect(cost("{ contributions(limit: 100) { items { id datanet { name } } } }").cost).toBe(S + 200);
     expect(cost("{ contribution(id: 1) { id } }").cost).toBe(1);
-    expect(cost("{ contributions { items { id } } }").cost).toBe(1 + QUERY_COST_LIMITS.defaultLimit);
-    expect(cost("{ contributions(limit: 10) { totalCount } }").cost).toBe(11 + QUERY_COST_LIMITS.totalCount);
+    expect(cost("{ contributions { items { id } } }").cost).toBe(S + QUERY_COST_LIMITS.defaultLimit);
+    expect(cost("{ contributions(limit: 10) { totalCount } }").cost).toBe(
+      S + 10 + QUERY_COST_LIMITS.totalCount,
+    );
+  });
+
+  it("prices a nested page's statement once per parent row, so many tiny pages are dear", () => {
+    // 1000 parents each with a one-row page: 1001 statements, each priced as S rows.
+    const tiny = cost("{ contributions(limit: 1000) { items { attributions(limit: 1) { items { id } } } } }");
+    expect(tiny.cost).toBe(S + 1000 + 1000 * (S + 1));
+    expect(tiny.problems[0]!.code).toBe("QUERY_TOO_EXPENSIVE");
+    // The same rows in one flat page are cheap.
+    expect(cost("{ attributions(limit: 1000) { items { id } } }").problems).toEqual([]);
   });
 
   it("multiplies list sizes through the nesting and counts every alias", () => {
     const one = cost(
       "{ contributions(limit: 10) { items { attributions(limit: 20) { items { id } } } } }",
     ).cost;
-    expect(one).toBe(1 + 10 + 10 * (1 + 20));
+    expect(one).toBe(S + 10 + 10 * (S + 20));
     const two = cost(
       "{ a: contributions(limit: 10) { items { attributions(limit: 20) { items { id } } } } b: contributions(limit: 10) { items { attributions(limit: 20) { items { id } } } } }",
     ).cost;
     expect(two).toBe(2 * one);
-    expect(cost("{ contributions(limit: 10, offset: 500) { items { id } } }").cost).toBe(511);
+    expect(cost("{ contributions(limit: 10, offset: 500) { items { id } } }").cost).toBe(S + 510);
   });
 
   it("measures depth as nested field levels, a leaf included, fragments flattened", () => {
@@ -45,7 +59,9 @@ describe("estimateQueryCost", () => {
     const { cost: c, problems } = cost(ISSUE_QUERY);
     expect(c).toBeGreaterThan(1e9);
     expect(problems[0]).toMatchObject({ code: "QUERY_TOO_EXPENSIVE", cost: c });
-    expect(problems[0]!.message).toMatch(/the limit is 10,000/);
+    expect(problems[0]!.message).toMatch(
+      new RegExp(`the limit is ${QUERY_COST_LIMITS.maxCost.toLocaleString("en-US")}`),
+    );
   });
 
   it("expands fragments, inline fragments and variables", () => {
@@ -53,7 +69,7 @@ describe("estimateQueryCost", () => {
       "query Q($n: Int) { contributions(limit: $n) { ...Page } } fragment Page on contributionPage { items { ... on contribution { attributions(limit: 1000) { totalCount } } } }",
       { n: 1000 },
     );
-    expect(viaFragment.cost).toBe(1 + 1000 + 1000 * (1 + 1000 + QUERY_COST_LIMITS.totalCount));
+    expect(viaFragment.cost).toBe(S + 1000 + 1000 * (S + 1000 + QUERY_COST_LIMITS.totalCount));
     expect(viaFragment.problems[0]!.code).toBe("QUERY_TOO_EXPENSIVE");
     // A fragment cycle is not a hang: it is left to GraphQL's validation.
     expect(cost("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }").cost).toBe(0);
