@@ -13,6 +13,7 @@ import {
   waitForTopicPeers,
 } from "../harness/startTestNodes.ts";
 import { type BenchFigure, type Benchmark, figure, percentile } from "./benchmark.ts";
+import { propagationWan } from "./p2pWan.ts";
 
 /**
  * P2P benchmarks: real libp2p nodes over loopback TCP in this process, real LevelDB stores. Each figure's
@@ -322,6 +323,12 @@ export default [
     name: "p2p.propagation",
     description: "p50/p99 for a 256 KiB chunk to reach all of 20 nodes, and the duplicate factor",
     run: propagation,
+  },
+  {
+    name: "p2p.propagation_wan",
+    description:
+      "p50/p99 for a 256 KiB chunk to reach 20 nodes in network namespaces (50-150 ms, 1 % loss) vs raw gossipsub",
+    run: propagationWan,
   },
   {
     name: "p2p.soak",
