@@ -163,9 +163,16 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
       });
       return "progress";
     }
+    const fees = initialFees(await estimateFees(), feeCap);
+    const chainNonce = BigInt(
+      await rpc("eth_getTransactionCount", () =>
+        publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
+      ),
+    );
     // The simulation ran against the head; the transaction lands in a later block. When the next block is
     // already past the intent's last useful one, it could only revert there (an attestation in the next
-    // epoch: WrongEpoch): not signed, so no nonce is taken and no gas is burnt.
+    // epoch: WrongEpoch): not signed, so no nonce is taken and no gas is burnt. Checked last before signing,
+    // so that the round trips above (slow on a busy machine) do not widen the window.
     if (intent.include_by !== null) {
       const head = await rpc("eth_blockNumber", () => publicClient.getBlockNumber({ cacheTime: 0 }));
       if (head + 1n > intent.include_by) {
@@ -179,12 +186,6 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
         return "progress";
       }
     }
-    const fees = initialFees(await estimateFees(), feeCap);
-    const chainNonce = BigInt(
-      await rpc("eth_getTransactionCount", () =>
-        publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
-      ),
-    );
     await step("before-sign", intent);
     const signedGas = gas;
     await store.signFirst(intent, { chainNonce, gas: signedGas, fees }, (nonce) =>
