@@ -26,6 +26,7 @@ export type IndexerViews = {
     output_root: string;
     status: InferenceStatus;
     recorded_block: Num;
+    corpus_block: Num;
   };
   attribution: { id: string; inference_id: Num; contribution_id: Num; weight: Num };
   contribution_status_change: {

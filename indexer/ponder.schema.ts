@@ -168,6 +168,8 @@ export const inference = onchainTable(
     developer: t.hex().notNull(),
     outputRoot: t.hex().notNull(),
     attributionHash: t.hex().notNull(),
+    /** The attribution's corpus: the model's Datanets' contributions Accepted at the end of this block. */
+    corpusBlock: t.bigint().notNull(),
     tokensIn: t.bigint().notNull(),
     tokensOut: t.bigint().notNull(),
     fee: t.bigint().notNull(),

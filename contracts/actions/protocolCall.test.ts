@@ -78,6 +78,7 @@ describe("typed protocol actions (real anvil, deployed protocol)", () => {
       address: f.addresses.attributionLedger,
       modelId,
       outputRoot: randomRoot(),
+      corpusBlock: await f.publicClient.getBlockNumber(),
       tokensIn: 10n,
       tokensOut: 20n,
       contributionIds: [made.contributionId],

@@ -8,6 +8,11 @@ export type RecordInferenceParameters = {
   modelId: bigint;
   /** The chunk Merkle root of the output's bytes (one chunk: p2p's `outputCommitment`). */
   outputRoot: Hex;
+  /**
+   * The block whose end state the attribution was computed against: the corpus is the contributions Accepted in
+   * the model's Datanets by then. Before the block the call lands in, and at most `MAX_CORPUS_AGE` (256) back.
+   */
+  corpusBlock: bigint;
   tokensIn: bigint;
   tokensOut: bigint;
   /** Strictly ascending ids of Accepted contributions from the model's Datanets. */
@@ -27,7 +32,7 @@ export function recordInferenceCall(p: RecordInferenceParameters & { fee: bigint
     data: encodeFunctionData({
       abi: attributionLedgerAbi,
       functionName: "recordInference",
-      args: [p.modelId, p.outputRoot, p.tokensIn, p.tokensOut, p.contributionIds, p.weights],
+      args: [p.modelId, p.outputRoot, p.corpusBlock, p.tokensIn, p.tokensOut, p.contributionIds, p.weights],
     }),
     value: p.fee,
   };

@@ -28,7 +28,7 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         uint16 contributorBps;
     }
 
-    /// @dev Four slots; when it was recorded is the InferenceRecorded event's block.
+    /// @dev Four slots; when it was recorded and its corpusBlock are in the InferenceRecorded event.
     struct Inference {
         address payer;
         uint64 modelId;
@@ -43,6 +43,9 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
     uint256 public constant WEIGHT_TOTAL = 1_000_000;
     uint256 public constant BPS_TOTAL = 10_000;
     uint256 public constant MAX_ATTRIBUTION_ENTRIES = 128;
+    /// @notice How many blocks back a claim's corpus may lie: 256 blocks (about 8.5 minutes at 2 s) leaves time to
+    /// attribute and submit, while no claimant can pick an old corpus that leaves newer contributors out.
+    uint256 public constant MAX_CORPUS_AGE = 256;
 
     IDatanetRegistry public immutable datanetRegistry;
     IModelRegistry public immutable modelRegistry;
@@ -69,6 +72,8 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
     event ValidatorPoolSet(address indexed validatorPool);
     event EpochManagerSet(address indexed epochManager);
     /// @param attributionHash keccak256(abi.encode(contributionIds, weights)): what a re-check recomputes.
+    /// @param corpusBlock the attribution was computed against the contributions Accepted at the end of this block
+    ///        (in the model's Datanets): the exact corpus a re-check rebuilds.
     /// @param developerAmount the developer's share including the contributor-split rounding dust.
     /// fee == platformFee + developerAmount + validatorAmount + contributorAmount, exactly.
     event InferenceRecorded(
@@ -78,6 +83,7 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         address developer,
         bytes32 outputRoot,
         bytes32 attributionHash,
+        uint64 corpusBlock,
         uint64 tokensIn,
         uint64 tokensOut,
         uint256 fee,
@@ -113,6 +119,8 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
     error ZeroWeight(uint256 index);
     error WeightsDoNotSum(uint256 sum, uint256 expected);
     error InvalidOutputRoot();
+    error CorpusBlockNotPast(uint256 corpusBlock, uint256 blockNumber);
+    error CorpusBlockTooOld(uint256 corpusBlock, uint256 oldestAllowed);
     error WrongFee(uint256 expected, uint256 paid);
     error FeeTooLarge(uint256 fee);
     error InferenceNotFound(uint256 inferenceId);
@@ -184,17 +192,23 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
     }
 
     /// @notice Records an inference and credits every party its share of msg.value (which must equal quoteFee).
+    /// @param corpusBlock the block whose end state the attribution was computed against: its Accepted
+    ///        contributions of the model's Datanets are the corpus. Strictly before this block, so that nothing in
+    ///        the inference's own block (an acceptance before or after it) can change the corpus, and at most
+    ///        MAX_CORPUS_AGE blocks back.
     /// @param contributionIds Accepted contributions from the model's Datanets, strictly ascending.
     /// @param weights parts per million, each > 0, summing to exactly 1,000,000.
     function recordInference(
         uint256 modelId,
         bytes32 outputRoot,
+        uint64 corpusBlock,
         uint64 tokensIn,
         uint64 tokensOut,
         uint256[] calldata contributionIds,
         uint256[] calldata weights
     ) external payable returns (uint256 inferenceId) {
         if (outputRoot == bytes32(0)) revert InvalidOutputRoot();
+        _checkCorpusBlock(corpusBlock);
         _checkAttribution(contributionIds, weights);
         uint256 fee = quoteFee(tokensIn, tokensOut);
         if (msg.value != fee) revert WrongFee(fee, msg.value);
@@ -211,7 +225,14 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
             outputRoot: outputRoot,
             attributionHash: keccak256(abi.encode(contributionIds, weights))
         });
-        _settle(inferenceId, modelId, fee, contributionIds, weights);
+        _settle(inferenceId, modelId, corpusBlock, fee, contributionIds, weights);
+    }
+
+    function _checkCorpusBlock(uint64 corpusBlock) private view {
+        if (corpusBlock >= block.number) revert CorpusBlockNotPast(corpusBlock, block.number);
+        if (block.number - corpusBlock > MAX_CORPUS_AGE) {
+            revert CorpusBlockTooOld(corpusBlock, block.number - MAX_CORPUS_AGE);
+        }
     }
 
     function _checkAttribution(uint256[] calldata contributionIds, uint256[] calldata weights) private pure {
@@ -241,17 +262,21 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         address developer;
         uint256 inferenceId;
         uint256 modelId;
+        uint64 corpusBlock;
+        uint256 entryCount;
     }
 
     /// @dev Credits every share of `fee` and emits the attribution and inference events.
     function _settle(
         uint256 inferenceId,
         uint256 modelId,
+        uint64 corpusBlock,
         uint256 fee,
         uint256[] calldata contributionIds,
         uint256[] calldata weights
     ) private {
         Split memory s;
+        s.corpusBlock = corpusBlock;
         s.developer = modelRegistry.modelDeveloper(modelId);
         (address[] memory contributors, uint256[] memory datanetIds) =
             datanetRegistry.acceptedContributions(contributionIds);
@@ -272,7 +297,8 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         if (s.toDeveloper != 0) claimable[s.developer] += s.toDeveloper;
         if (s.toValidators != 0) claimable[validatorPool] += s.toValidators;
         totalUnclaimed += fee;
-        _emitRecorded(inferenceId, fee, s, contributors.length);
+        s.entryCount = contributors.length;
+        _emitRecorded(s);
     }
 
     function _creditContributors(
@@ -293,24 +319,21 @@ contract AttributionLedger is IAttributionLedger, Ownable2Step {
         }
     }
 
-    function _emitRecorded(uint256 inferenceId, uint256 fee, Split memory s, uint256 n) private {
-        Inference storage inf = _inferences[inferenceId];
-        emit InferenceRecorded(
-            inferenceId,
-            inf.modelId,
-            msg.sender,
-            s.developer,
-            inf.outputRoot,
-            inf.attributionHash,
-            inf.tokensIn,
-            inf.tokensOut,
-            fee,
-            s.platform,
-            s.toDeveloper,
-            s.toValidators,
-            s.paidToContributors,
-            n
+    /// @dev Emits InferenceRecorded. Its fifteen fields do not fit the legacy code generator's stack in an `emit`,
+    /// so the data is ABI-encoded in two static halves (their concatenation is the ABI encoding of all twelve) and
+    /// logged with the event's topics exactly as `emit` would: decoders see an ordinary InferenceRecorded.
+    function _emitRecorded(Split memory s) private {
+        Inference storage inf = _inferences[s.inferenceId];
+        bytes memory data = bytes.concat(
+            abi.encode(s.developer, inf.outputRoot, inf.attributionHash, s.corpusBlock, inf.tokensIn, inf.tokensOut),
+            abi.encode(uint256(inf.fee), s.platform, s.toDeveloper, s.toValidators, s.paidToContributors, s.entryCount)
         );
+        bytes32 topic0 = InferenceRecorded.selector;
+        uint256 inferenceId = s.inferenceId;
+        uint256 modelId = s.modelId;
+        assembly ("memory-safe") {
+            log4(add(data, 32), mload(data), topic0, inferenceId, modelId, caller())
+        }
     }
 
     /// @inheritdoc IAttributionLedger

@@ -104,11 +104,14 @@ describe("AttributionLedger", () => {
     const ledger = f.contracts(payer()).attributionLedger;
     const fee = await ledger.read.quoteFee([tokensIn, tokensOut]);
     const outputRoot = randomRoot();
+    const corpusBlock = await f.publicClient.getBlockNumber();
     const receipt = await f.confirm(
-      ledger.write.recordInference([1n, outputRoot, tokensIn, tokensOut, ids, weights], { value: fee }),
+      ledger.write.recordInference([1n, outputRoot, corpusBlock, tokensIn, tokensOut, ids, weights], {
+        value: fee,
+      }),
     );
     const logs = parseEventLogs({ abi: attributionLedgerAbi, logs: receipt.logs });
-    return { fee, outputRoot, receipt, logs };
+    return { fee, outputRoot, corpusBlock, receipt, logs };
   }
 
   it("quotes the fee from per-1k-token rates plus the platform fee", async () => {
@@ -127,7 +130,7 @@ describe("AttributionLedger", () => {
   });
 
   it("records an inference, one event per attribution entry, and credits every party", async () => {
-    const { fee, outputRoot, logs } = await record([1n, 2n], [750_000n, 250_000n]);
+    const { fee, outputRoot, corpusBlock, logs } = await record([1n, 2n], [750_000n, 250_000n]);
     const recorded = logs.find((l) => l.eventName === "InferenceRecorded")!;
     const tokenCharge = fee - 10n ** 14n;
     const toDeveloper = (tokenCharge * 3000n) / 10_000n;
@@ -150,6 +153,7 @@ describe("AttributionLedger", () => {
           ],
         ),
       ),
+      corpusBlock,
       tokensIn: 1000n,
       tokensOut: 500n,
       fee,
@@ -251,8 +255,9 @@ describe("AttributionLedger", () => {
   it("refuses malformed attributions with a named error", async () => {
     const ledger = f.contracts(payer()).attributionLedger;
     const fee = await ledger.read.quoteFee([10n, 10n]);
+    const corpusBlock = await f.publicClient.getBlockNumber();
     const call = (ids: bigint[], weights: bigint[], value = fee, modelId = 1n, root: Hex = randomRoot()) =>
-      revertOf(ledger.write.recordInference([modelId, root, 10n, 10n, ids, weights], { value }));
+      revertOf(ledger.write.recordInference([modelId, root, corpusBlock, 10n, 10n, ids, weights], { value }));
     expect((await call([1n], [1_000_000n], fee, 1n, zeroHash)).errorName).toBe("InvalidOutputRoot");
     expect((await call([], [])).errorName).toBe("EmptyAttribution");
     const tooMany = Array.from({ length: 129 }, (_, i) => BigInt(i + 1));
@@ -286,6 +291,41 @@ describe("AttributionLedger", () => {
     });
   });
 
+  it("binds each inference to a corpus block before its own and at most MAX_CORPUS_AGE back, in its event", async () => {
+    const ledger = f.contracts(payer()).attributionLedger;
+    expect(await ledger.read.MAX_CORPUS_AGE()).toBe(256n);
+    await f.mine(300);
+    const fee = await ledger.read.quoteFee([10n, 10n]);
+    const send = (corpusBlock: bigint) =>
+      ledger.write.recordInference([1n, randomRoot(), corpusBlock, 10n, 10n, [1n], [1_000_000n]], {
+        value: fee,
+      });
+    // The block it lands in, or a later one, is not a finished corpus: an acceptance in the inference's own
+    // block (before or after it) can never decide which corpus the claim meant.
+    let head = await f.publicClient.getBlockNumber();
+    const notPast = await revertOf(send(head + 1n));
+    expect(notPast).toEqual({ errorName: "CorpusBlockNotPast", args: [head + 1n, head + 1n] });
+    expect((await revertOf(send(head + 50n))).errorName).toBe("CorpusBlockNotPast");
+    expect(await revertOf(send(head - 256n))).toEqual({
+      errorName: "CorpusBlockTooOld",
+      args: [head - 256n, head + 1n - 256n],
+    });
+    // The oldest allowed (256 back from the block it lands in) and the newest (the block before it).
+    for (const back of [255n, 0n]) {
+      head = await f.publicClient.getBlockNumber();
+      const receipt = await f.confirm(send(head - back));
+      expect(receipt.blockNumber).toBe(head + 1n);
+      const [recorded] = parseEventLogs({
+        abi: attributionLedgerAbi,
+        logs: receipt.logs,
+        eventName: "InferenceRecorded",
+      });
+      expect(recorded!.args.corpusBlock).toBe(head - back);
+      expect(recorded!.args.payer).toBe(payer().address);
+      expect(recorded!.args.fee).toBe(fee);
+    }
+  });
+
   it("refuses a fee that would not fit its uint128 record", async () => {
     const max128 = (1n << 128n) - 1n;
     await f.confirm(
@@ -306,7 +346,10 @@ describe("AttributionLedger", () => {
     expect(fee).toBeGreaterThan(max128);
     expect(
       await revertOf(
-        ledger.write.recordInference([1n, randomRoot(), 1_000_000n, 0n, [1n], [1_000_000n]], { value: fee }),
+        ledger.write.recordInference(
+          [1n, randomRoot(), await f.publicClient.getBlockNumber(), 1_000_000n, 0n, [1n], [1_000_000n]],
+          { value: fee },
+        ),
       ),
     ).toEqual({ errorName: "FeeTooLarge", args: [fee] });
   });

@@ -395,9 +395,12 @@ describe("EpochManager", () => {
     await f.confirm(owner.modelRegistry.write.registerModel([keccak256(toHex("m")), zeroHash, [1n], ""]));
     const fee = await owner.attributionLedger.read.quoteFee([100n, 100n]);
     await f.confirm(
-      owner.attributionLedger.write.recordInference([1n, randomRoot(), 100n, 100n, [id], [1_000_000n]], {
-        value: fee,
-      }),
+      owner.attributionLedger.write.recordInference(
+        [1n, randomRoot(), await f.publicClient.getBlockNumber(), 100n, 100n, [id], [1_000_000n]],
+        {
+          value: fee,
+        },
+      ),
     );
     await attest(1, epoch, I, 1n, REJECT);
     const receipt = await f.confirm(em(worker(2)).write.attest([epoch, I, 1n, REJECT, 0, zeroHash]));

@@ -156,9 +156,12 @@ describe("PointsDistributor", () => {
     await f.confirm(owner.modelRegistry.write.registerModel([keccak256(toHex("m")), zeroHash, [1n], ""]));
     const fee = await owner.attributionLedger.read.quoteFee([1000n, 1000n]);
     await f.confirm(
-      owner.attributionLedger.write.recordInference([1n, randomRoot(), 1000n, 1000n, [3n], [1_000_000n]], {
-        value: fee,
-      }),
+      owner.attributionLedger.write.recordInference(
+        [1n, randomRoot(), await f.publicClient.getBlockNumber(), 1000n, 1000n, [3n], [1_000_000n]],
+        {
+          value: fee,
+        },
+      ),
     );
     const share = await owner.attributionLedger.read.claimable([f.addresses.pointsDistributor]);
     expect(share).toBe(((fee - parseEther("0.0001")) * 1000n) / 10_000n);

@@ -64,6 +64,7 @@ ponder.on("AttributionLedger:InferenceRecorded", async ({ event, context }) => {
     developer: lower(a.developer),
     outputRoot: a.outputRoot,
     attributionHash: a.attributionHash,
+    corpusBlock: a.corpusBlock,
     tokensIn: a.tokensIn,
     tokensOut: a.tokensOut,
     fee: a.fee,

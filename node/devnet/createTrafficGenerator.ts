@@ -104,18 +104,22 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
     return enc.encode(`${lines.join("\n")}\n`);
   }
 
-  async function status(id: bigint) {
+  async function status(id: bigint, blockNumber?: bigint) {
     return p.publicClient.readContract({
       address: p.addresses.datanetRegistry,
       abi: datanetRegistryAbi,
       functionName: "contributionStatus",
       args: [id],
+      ...(blockNumber === undefined ? {} : { blockNumber }),
     });
   }
 
-  async function accepted(): Promise<Made[]> {
+  /** Contributions accepted now, or at the end of `blockNumber` (an inference's corpusBlock). */
+  async function accepted(blockNumber?: bigint): Promise<Made[]> {
     const out = [];
-    for (const m of made) if ((await status(m.id)) === CONTRIBUTION_STATUS.accepted) out.push(m);
+    for (const m of made) {
+      if ((await status(m.id, blockNumber)) === CONTRIBUTION_STATUS.accepted) out.push(m);
+    }
     return out;
   }
 
@@ -162,7 +166,9 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
   }
 
   async function infer(dishonest: boolean) {
-    const corpus = await accepted();
+    // The corpus as it stood at the end of a finished block: the inference records that block on-chain.
+    const corpusBlock = await p.publicClient.getBlockNumber();
+    const corpus = await accepted(corpusBlock);
     if (corpus.length < 2 || modelId === undefined) return false;
     // An answer that quotes two accepted contributions verbatim, with new words around them.
     const quote = (m: Made) => {
@@ -197,6 +203,7 @@ export function createTrafficGenerator(common: Common, p: TrafficGeneratorParame
       address: p.addresses.attributionLedger,
       modelId,
       outputRoot: published.dataRoot,
+      corpusBlock,
       tokensIn: 40n,
       tokensOut: BigInt(tokenizer.encode(output).length),
       contributionIds: ids,

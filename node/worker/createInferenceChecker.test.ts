@@ -16,27 +16,20 @@ const encoder = new TextEncoder();
 // Twelve contributions to one Datanet; id 4 is accepted late (after 5 and 6), as happens when its epoch
 // finalizes later: the accepted set then grows in the middle, not only at the end.
 const acceptedAt = [10n, 10n, 10n, 100n, 40n, 40n, 110n, 110n, 110n, 110n, 110n, 110n];
-const contributions = acceptedAt.map((block, i) => {
-  const text = syntheticText(100 + i, 300);
-  return { id: BigInt(i + 1), block, text, dataRoot: keccak256(encoder.encode(text)) };
+type Made = { id: bigint; block: bigint; text: string; dataRoot: Hex };
+const made = (id: bigint, block: bigint, text: string): Made => ({
+  id,
+  block,
+  text,
+  dataRoot: keccak256(encoder.encode(text)),
 });
+const contributions = acceptedAt.map((block, i) => made(BigInt(i + 1), block, syntheticText(100 + i, 300)));
 
-function corpusAt(block: bigint) {
-  return contributions.filter((c) => c.block <= block);
+function corpusAt(block: bigint, list: readonly Made[] = contributions) {
+  return list.filter((c) => c.block <= block);
 }
 
-/** An output quoting three accepted contributions, and the claim its developer records. */
-function inference(id: bigint, block: bigint, dishonest: boolean) {
-  const corpus = corpusAt(block);
-  const quoted = [corpus[0]!, corpus[Math.floor(corpus.length / 2)]!, corpus[corpus.length - 1]!];
-  const output = quoted
-    .map((c, k) =>
-      c.text
-        .split(" ")
-        .slice(20 * k, 20 * k + 25)
-        .join(" "),
-    )
-    .join(". ");
+function claimOver(corpus: readonly Made[], output: string, dishonest = false) {
   const claim = buildAttributionClaim({
     tokenizer,
     corpus: corpus.map((c) => ({
@@ -48,25 +41,52 @@ function inference(id: bigint, block: bigint, dishonest: boolean) {
     dishonest,
   });
   if (!claim) throw new Error("the output should quote the corpus");
-  const subject: InferenceSubject = {
+  return claim;
+}
+
+/**
+ * An output quoting three contributions accepted by `block`, and the claim its developer records in the next
+ * block with `block` as its corpusBlock.
+ */
+function inference(id: bigint, block: bigint, dishonest: boolean) {
+  const corpus = corpusAt(block);
+  const quoted = [corpus[0]!, corpus[Math.floor(corpus.length / 2)]!, corpus[corpus.length - 1]!];
+  const output = quoted
+    .map((c, k) =>
+      c.text
+        .split(" ")
+        .slice(20 * k, 20 * k + 25)
+        .join(" "),
+    )
+    .join(". ");
+  return { subject: subjectOf(id, block, output, claimOver(corpus, output, dishonest)), output };
+}
+
+function subjectOf(
+  id: bigint,
+  corpusBlock: bigint,
+  output: string,
+  claim: { contributionIds: bigint[]; weights: bigint[] },
+): InferenceSubject {
+  return {
     kind: 1,
     id,
     modelId: 1n,
     outputRoot: keccak256(encoder.encode(output)),
     status: "recorded",
-    recordedBlock: block,
+    recordedBlock: corpusBlock + 1n,
+    corpusBlock,
     ...claim,
   };
-  return { subject, output };
 }
 
-function createFakes(outputs: Map<Hex, string>) {
+function createFakes(outputs: Map<Hex, string>, list: readonly Made[] = contributions) {
   const fetches = new Map<bigint, number>();
-  const byRoot = new Map(contributions.map((c) => [c.dataRoot, c]));
+  const byRoot = new Map(list.map((c) => [c.dataRoot, c]));
   const subjects = {
     modelDatanets: async () => [1n],
     acceptedContributions: async (_datanets: bigint[], atBlock?: bigint): Promise<AcceptedContribution[]> =>
-      corpusAt(atBlock ?? 1_000n).map((c) => ({
+      corpusAt(atBlock ?? 1_000n, list).map((c) => ({
         id: c.id,
         datanetId: 1n,
         dataRoot: c.dataRoot,
@@ -160,4 +180,37 @@ describe("createInferenceChecker", () => {
       });
     },
   );
+
+  it("re-checks against the corpus of the inference's corpusBlock: an acceptance in its own block changes nothing", async () => {
+    // Contribution 4 repeats contribution 1 and is accepted in block 30, the inference's own block. Whether it
+    // landed before or after the inference in that block, the claim was computed over blocks up to 29.
+    const list = [
+      made(1n, 10n, syntheticText(501, 300)),
+      made(2n, 10n, syntheticText(502, 300)),
+      made(3n, 10n, syntheticText(503, 300)),
+    ];
+    list.push(made(4n, 30n, list[0]!.text));
+    const output = `${list[0]!.text.split(" ").slice(10, 40).join(" ")}. ${list[2]!.text.split(" ").slice(50, 80).join(" ")}`;
+    const overPast = claimOver(corpusAt(29n, list), output);
+    const withSameBlock = claimOver(corpusAt(30n, list), output);
+    expect(withSameBlock, "contribution 4 splits the quoted span").not.toEqual(overPast);
+    const outputs = new Map([[keccak256(encoder.encode(output)), output]]);
+
+    const honest = subjectOf(7n, 29n, output, overPast);
+    expect(honest.recordedBlock).toBe(30n);
+    const fakes = createFakes(outputs, list);
+    const verdict = done(await createInferenceChecker({ ...fakes, tokenizer })(honest, ctx));
+    expect(verdict.verdict).toBe(1);
+    expect(JSON.parse(Buffer.from(verdict.report).toString())).toMatchObject({
+      corpusBlock: "29",
+      corpus: ["1", "2", "3"],
+    });
+    // A claim over a corpus other than the one it names is dishonest, even if it was honest for that other one.
+    const mismatched = subjectOf(8n, 29n, output, withSameBlock);
+    const wrong = done(await createInferenceChecker({ ...fakes, tokenizer })(mismatched, ctx));
+    expect(wrong.verdict).toBe(2);
+    // Naming block 30 as its corpus (possible only when recorded in block 31 or later) makes it honest.
+    const later = subjectOf(9n, 30n, output, withSameBlock);
+    expect(done(await createInferenceChecker({ ...fakes, tokenizer })(later, ctx)).verdict).toBe(1);
+  });
 });

@@ -37,9 +37,11 @@ export type InferenceCheckerParameters = {
 const PPM = 1_000_000;
 
 /**
- * Compute-work verification: fetch the inference's output by its root, rebuild the attribution over the
- * model's Datanets as they stood when the inference was recorded, and compare with the on-chain claim
- * exactly. Honest (identical entries) → accept; anything else → reject, with the engine's reason in the report.
+ * Compute-work verification: fetch the inference's output by its root, rebuild the attribution over exactly
+ * the corpus the inference names on-chain (the model's Datanets' contributions Accepted at the end of its
+ * corpusBlock, a block before the inference's own, so nothing in that block can change the verdict), and
+ * compare with the on-chain claim exactly under the protocol's parameters. Honest (identical entries) → accept;
+ * anything else → reject, with the engine's reason in the report.
  */
 export function createInferenceChecker(parameters: InferenceCheckerParameters) {
   const cache = createEngineCache({
@@ -69,7 +71,7 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
       text = "";
     }
     const datanets = await parameters.subjects.modelDatanets(subject.modelId);
-    const accepted = await parameters.subjects.acceptedContributions(datanets, subject.recordedBlock);
+    const accepted = await parameters.subjects.acceptedContributions(datanets, subject.corpusBlock);
     const key = keccak256(new TextEncoder().encode(accepted.map((c) => c.id.toString()).join(",")));
     let engine = cache.get(key);
     if (!engine) {
@@ -114,6 +116,7 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
         modelId: subject.modelId,
         outputRoot: subject.outputRoot,
         recordedBlock: subject.recordedBlock,
+        corpusBlock: subject.corpusBlock,
         tokenizer: parameters.tokenizer.id,
         corpus: accepted.map((c) => c.id),
         claim: { contributionIds: subject.contributionIds, weights: subject.weights },

@@ -77,7 +77,10 @@ async function measure(): Promise<BenchFigure[]> {
       for (let run = 0; run < 4; run++) {
         const gas = await gasOf(
           f,
-          ledger.write.recordInference([1n, randomRoot(), 1000n, 500n, ids, weights], { value: fee }),
+          ledger.write.recordInference(
+            [1n, randomRoot(), await f.publicClient.getBlockNumber(), 1000n, 500n, ids, weights],
+            { value: fee },
+          ),
         );
         if (run > 0) samples.push(gas);
       }

@@ -361,6 +361,7 @@ export async function generateProtocolActivity(
         address: addresses.attributionLedger,
         modelId,
         outputRoot: keccak256(stringToHex(`output:${parameters.seed}:${i}`)),
+        corpusBlock: await publicClient.getBlockNumber(),
         tokensIn,
         tokensOut,
         contributionIds: cited,
@@ -729,7 +730,8 @@ export async function generateBulkActivity(
       functionName: "quoteFee",
       args: [tokens.tokensIn, tokens.tokensOut],
     });
-    const inference = (k: number) => {
+    // Each batch names the block before it as its corpus (the ledger takes at most 256 blocks back).
+    const inference = (k: number, corpusBlock: bigint) => {
       const picked = new Set<bigint>();
       while (picked.size < entries) picked.add(random.pick(ids));
       const cited = [...picked].sort((a, b) => (a < b ? -1 : 1));
@@ -737,13 +739,14 @@ export async function generateBulkActivity(
         address: addresses.attributionLedger,
         modelId,
         outputRoot: keccak256(stringToHex(`bulk-output:${parameters.seed}:${k}`)),
+        corpusBlock,
         ...tokens,
         contributionIds: cited,
         weights: randomWeights(random, cited.length),
         fee,
       });
     };
-    const sample = inference(-1);
+    const sample = inference(-1, await publicClient.getBlockNumber());
     const estimate = await publicClient.estimateGas({
       account: payer!,
       to: sample.to,
@@ -754,8 +757,9 @@ export async function generateBulkActivity(
     const nInferences = Math.ceil(remaining / (entries + 1));
     for (let k = 0; k < nInferences; k += 200) {
       const txs: BulkTransaction[] = [];
+      const corpusBlock = await publicClient.getBlockNumber();
       for (let j = k; j < Math.min(nInferences, k + 200); j++) {
-        txs.push({ from: payer!, gas: (estimate * 13n) / 10n, call: inference(j) });
+        txs.push({ from: payer!, gas: (estimate * 13n) / 10n, call: inference(j, corpusBlock) });
       }
       await run(txs, "inferences");
     }

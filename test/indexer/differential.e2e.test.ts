@@ -267,6 +267,10 @@ it("models, inferences and attributions equal the registry and the ledger", asyn
         ])
       ];
     expect(row.status, `inference ${id} (seed ${SEED})`).toBe(status);
+    // The corpus it names: a block the ledger accepted, strictly before the inference's own.
+    expect(BigInt(row.corpus_block), `inference ${id} corpusBlock`).toBe(log.args.corpusBlock);
+    expect(BigInt(row.corpus_block)).toBeLessThan(BigInt(row.recorded_block));
+    expect(BigInt(row.recorded_block) - BigInt(row.corpus_block)).toBeLessThanOrEqual(256n);
     for (const f of [
       "fee",
       "platformFee",

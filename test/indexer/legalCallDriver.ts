@@ -337,6 +337,15 @@ export async function driveLegalCalls(
           tokensIn,
           tokensOut,
         ]);
+        // Any block the ledger takes as the corpus (the head, or up to 255 before it: the call lands one later),
+        // and now and then one it refuses (not yet past, or older than MAX_CORPUS_AGE).
+        const head = await publicClient.getBlockNumber();
+        const back = BigInt(random.pick([0, 1, 2, 17, 100, 255, random.int(0, 255)]));
+        const corpusBlock = random.chance(0.1)
+          ? random.pick([head + 1n, head + 2n, head > 300n ? head - 300n : head + 3n])
+          : head >= back
+            ? head - back
+            : 0n;
         return attempt({
           what: "recordInference",
           from: anyone(),
@@ -344,6 +353,7 @@ export async function driveLegalCalls(
             address: a.attributionLedger,
             modelId: m,
             outputRoot: keccak256(numberToHex(random.int(1, 1e9))),
+            corpusBlock,
             tokensIn,
             tokensOut,
             contributionIds: cited,

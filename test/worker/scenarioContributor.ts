@@ -56,6 +56,8 @@ export type ScenarioContributor = {
     output: Uint8Array;
     contributionIds: bigint[];
     weights: bigint[];
+    /** The block the claim was computed against (default: the latest block when this is called). */
+    corpusBlock?: bigint;
     deferPublish?: boolean;
   }): Promise<{ id: bigint; outputRoot: Hex; publish(): Promise<void> }>;
   stop(): Promise<void>;
@@ -161,6 +163,7 @@ export async function createScenarioContributor(parameters: {
       output,
       contributionIds,
       weights,
+      corpusBlock,
       deferPublish,
     }) {
       const chunked = chunkOutput({ modelDatanetIds, bytes: output });
@@ -168,6 +171,7 @@ export async function createScenarioContributor(parameters: {
         address: addresses.attributionLedger,
         modelId,
         outputRoot: chunked.dataRoot,
+        corpusBlock: corpusBlock ?? (await publicClient.getBlockNumber()),
         tokensIn: 40n,
         tokensOut: BigInt(Math.ceil(output.length / 4)),
         contributionIds,

@@ -77,6 +77,7 @@ function readViews(db: Kysely<IndexerViews>): SubjectSource {
       weights: claims.get(big(r.id))?.w ?? [],
       status: r.status,
       recordedBlock: big(r.recorded_block),
+      corpusBlock: big(r.corpus_block),
     }));
   }
 
@@ -140,10 +141,11 @@ function readViews(db: Kysely<IndexerViews>): SubjectSource {
         .selectFrom("contribution as c")
         .innerJoin("datanet as d", "d.id", "c.datanet_id")
         .select(["c.id", "c.datanet_id", "c.data_root", "c.byte_size", "d.format"])
-        .where("c.status", "=", "accepted")
         .where("c.datanet_id", "in", datanetIds.map(String));
-      if (atBlock !== undefined) {
-        // Accepted by then: the latest status change at or before atBlock is an acceptance.
+      if (atBlock === undefined) q = q.where("c.status", "=", "accepted");
+      else {
+        // Accepted at the end of atBlock: the latest status change at or before it is an acceptance (a later
+        // override, either way, does not change that block's corpus).
         q = q.where(
           ({ selectFrom }) =>
             selectFrom("contribution_status_change as s")

@@ -26,8 +26,13 @@ export type InferenceSubject = {
   contributionIds: bigint[];
   weights: bigint[];
   status: InferenceStatus;
-  /** Block the inference was recorded in: the corpus it is checked against is what was accepted by then. */
+  /** Block the inference was recorded in. */
   recordedBlock: bigint;
+  /**
+   * The block its attribution was computed against (on-chain, `recordInference`'s corpusBlock, before
+   * recordedBlock): the corpus is exactly what was Accepted in the model's Datanets at the end of it.
+   */
+  corpusBlock: bigint;
 };
 
 export type Subject = ContributionSubject | InferenceSubject;
@@ -54,7 +59,10 @@ export type SubjectSource = {
   subject(kind: SubjectKind, id: bigint): Promise<Subject | undefined>;
   datanet(id: bigint): Promise<DatanetInfo | undefined>;
   modelDatanets(modelId: bigint): Promise<bigint[]>;
-  /** Contributions of these Datanets accepted at or before `atBlock` (and still accepted), ascending id. */
+  /**
+   * Contributions of these Datanets Accepted now, or, with `atBlock`, Accepted at the end of that block (whatever
+   * happened to them since: a later override does not change a past corpus), ascending id.
+   */
   acceptedContributions(datanetIds: bigint[], atBlock?: bigint): Promise<AcceptedContribution[]>;
   /** The worker's points and rank per epoch, newest first. */
   points(worker: Address, epochs: number): Promise<EpochPoints[]>;
