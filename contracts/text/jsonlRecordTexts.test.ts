@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonlRecordTexts } from "./jsonlRecordTexts.ts";
+import { byCodePoint, jsonlRecordTexts } from "./jsonlRecordTexts.ts";
 
 describe("jsonlRecordTexts", () => {
   it("reads each record's top-level string fields in sorted key order", () => {
@@ -53,5 +53,35 @@ describe("jsonlRecordTexts", () => {
       if (first.ok) expect(first.texts.length).toBeGreaterThan(0);
       else expect(first.line).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it("orders keys by Unicode code point (UTF-8 byte order): not document order, not JavaScript's key order", () => {
+    // JavaScript lists integer-like keys first ("2" before "10"); document order would give b, 10, 2, a.
+    expect(jsonlRecordTexts('{"b":"B","10":"ten","2":"two","a":"A"}')).toEqual({
+      ok: true,
+      texts: ["ten\ntwo\nA\nB"],
+    });
+    // Above U+FFFF, code points and UTF-16 code units disagree: U+FF21 (one unit, 0xFF21) sorts before
+    // U+1F600 (code units 0xD83D 0xDE00), as their UTF-8 bytes do (EF BC A1 < F0 9F 98 80).
+    expect(
+      jsonlRecordTexts('{"\u{1F600}":"emoji","\uFF21":"fullwidth A","é":"e"}'.replace(/\\u\{1F600\}/, "😀")),
+    ).toEqual({
+      ok: true,
+      texts: ["e\nfullwidth A\nemoji"],
+    });
+    const keys = ["😀", "\uFF21", "é", "Z", "a", "10", "2", "", "\uD800"];
+    const sorted = [...keys].sort(byCodePoint);
+    const utf8 = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x, "utf8"), Buffer.from(y, "utf8")));
+    // A lone surrogate has no UTF-8 form; apart from it, the order is exactly UTF-8 byte order.
+    expect(sorted.filter((k) => k !== "\uD800")).toEqual(utf8.filter((k) => k !== "\uD800"));
+  });
+
+  it("joins values with exactly one newline, keeps a repeated key's last value once, and keeps empty values", () => {
+    expect(jsonlRecordTexts('{"a":"x","b":"","c":"y"}')).toEqual({ ok: true, texts: ["x\n\ny"] });
+    expect(jsonlRecordTexts('{"a":"first","b":"B","a":"last"}')).toEqual({ ok: true, texts: ["last\nB"] });
+    expect(jsonlRecordTexts('{"a":"line\\nbreak","b":"end"}')).toEqual({
+      ok: true,
+      texts: ["line\nbreak\nend"],
+    });
   });
 });

@@ -7,8 +7,13 @@
  *   Any other empty line is a bad record.
  * - Each record is one JSON object.
  * - With `fields`, each must be an own string property, and the record's text is their values in that order;
- *   without, it is the values of every top-level string property in sorted key order (so re-ordering keys
- *   changes nothing). Values are joined by "\n". Nested values are not text: a record's depth costs nothing.
+ *   without, it is the values of every top-level string property with its keys sorted by Unicode code point
+ *   (the order of their UTF-8 bytes, as most languages sort strings): not the document's order, and not
+ *   JavaScript's own key order (integer-like keys first), so re-ordering keys changes nothing and another
+ *   implementation needs no JavaScript rules. A key given twice counts once, with its last value (JSON.parse).
+ * - The values are joined by one "\n" (no trailing newline). Nested values are not text: a record's depth
+ *   costs nothing.
+ * - A contribution's bytes become this text by `decodeText` (./decodeText.ts): UTF-8, one leading BOM dropped.
  */
 export type JsonlLineError = "not_json" | "not_object" | "missing_field" | "field_not_string";
 
@@ -48,11 +53,25 @@ function recordText(
     if (!Object.hasOwn(record, field)) return { reason: "missing_field", field };
     if (typeof record[field] !== "string") return { reason: "field_not_string", field };
   }
-  const keys = fields.length > 0 ? fields : Object.keys(record).sort();
+  const keys = fields.length > 0 ? fields : Object.keys(record).sort(byCodePoint);
   const values: string[] = [];
   for (const k of keys) {
     const v = record[k];
     if (typeof v === "string") values.push(v);
   }
   return values.join("\n");
+}
+
+/** Unicode code point order (= UTF-8 byte order); a lone surrogate counts as its own code unit. */
+export function byCodePoint(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return a.length - i - (b.length - j);
 }

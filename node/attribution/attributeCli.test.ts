@@ -110,4 +110,40 @@ describe("attributeCli", () => {
     expect(child.stderr).toMatch(/^error: .*(corrupted|version)/);
     expect(child.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
+
+  it("takes --min-span and --max-entries through `olnode attribute trace` as documented", async () => {
+    const { main } = await import("../cli/olnode.ts");
+    const indexFile = join(dir, "olnode.idx");
+    const viaOlnode = async (...args: string[]) => {
+      let stdout = "";
+      let stderr = "";
+      const io = {
+        stdout: {
+          write: (t: string) => {
+            stdout += t;
+            return true;
+          },
+        },
+        stderr: {
+          write: (t: string) => {
+            stderr += t;
+            return true;
+          },
+        },
+      } as unknown as Parameters<typeof main>[1];
+      const status = await main(["attribute", ...args], io);
+      return { status, stdout, stderr };
+    };
+    const indexed = await viaOlnode("index", docs, indexFile, "--tokenizer", "utf8-bytes");
+    expect(indexed.status, indexed.stderr).toBe(0);
+    const traced = await viaOlnode("trace", indexFile, outputFile, "--min-span", "3", "--max-entries", "2");
+    expect(traced.status, traced.stderr).toBe(0);
+    const result = JSON.parse(traced.stdout);
+    expect(result.options).toMatchObject({ minSpanLength: 3, maxEntries: 2 });
+    expect(result.entries.length).toBeLessThanOrEqual(2);
+    expect(Math.min(...result.spans.map((s: { length: number }) => s.length))).toBeLessThan(8);
+    const bad = await viaOlnode("trace", indexFile, outputFile, "--min-span", "0");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--min-span must be a positive integer/);
+  });
 });

@@ -7,16 +7,29 @@ import { attributionResultToJson } from "./encodeAttributionResult.ts";
 import { readContributionFolder } from "./readContributionFolder.ts";
 import { tokenizerById } from "./tokenizerById.ts";
 
+/** The flags both entries take (this script and `olnode attribute`): one list, so neither refuses the other's. */
+export const ATTRIBUTE_CLI_OPTIONS = {
+  tokenizer: { type: "string" },
+  "min-span": { type: "string" },
+  "max-entries": { type: "string" },
+} as const;
+
+export const ATTRIBUTE_CLI_USAGE = [
+  "index <folder> <indexFile> [--tokenizer cl100k_base|utf8-bytes]",
+  "trace <indexFile> <outputTextFile> [--min-span N] [--max-entries N]",
+] as const;
+
 const USAGE = `Proof of Attribution: index a folder of contributions, then trace a model output back to them.
 
 Usage:
-  node node/attribution/attributeCli.ts index <folder> <indexFile> [--tokenizer cl100k_base|utf8-bytes]
-  node node/attribution/attributeCli.ts trace <indexFile> <outputTextFile> [--min-span N] [--max-entries N]
+  node node/attribution/attributeCli.ts ${ATTRIBUTE_CLI_USAGE[0]}
+  node node/attribution/attributeCli.ts ${ATTRIBUTE_CLI_USAGE[1]}
 
 index   Each file in <folder> is one contribution (.jsonl files: one document per line, their string
         values; others: the whole file). Its id is the file name's leading digits (12.txt), else its rank.
 trace   Prints the attribution as JSON: entries (contributionId, weightPpm summing to 1,000,000),
-        the spans found verbatim in the corpus, and resultRoot.
+        the spans found verbatim in the corpus, and resultRoot. --min-span and --max-entries explore the
+        corpus with other parameters; claims are only ever verified with the protocol's (L = 8, 64 entries).
 `;
 
 /** Where the CLI writes; a test passes its own to run the CLI in-process. */
@@ -47,12 +60,7 @@ function main(argv: string[], out: CliOutput): void {
     return parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        tokenizer: { type: "string", default: "cl100k_base" },
-        "min-span": { type: "string" },
-        "max-entries": { type: "string" },
-      },
+      options: { help: { type: "boolean", short: "h" }, ...ATTRIBUTE_CLI_OPTIONS },
     });
   }
   try {
@@ -70,7 +78,7 @@ function main(argv: string[], out: CliOutput): void {
     if (!a || !b || positionals.length !== 3) fail(`index needs <folder> <indexFile>.\n\n${USAGE}`, 2);
     const started = performance.now();
     const contributions = readContributionFolder(a);
-    const tokenizer = tokenizerById(values.tokenizer);
+    const tokenizer = tokenizerById(values.tokenizer ?? "cl100k_base");
     const engine = createAttributionEngine({
       index: buildAttributionIndex({ contributions, tokenizer }),
       tokenizer,

@@ -10,6 +10,7 @@ import { buildIndexShard } from "./indexShard.ts";
 import { log2Fixed } from "./log2Fixed.ts";
 import { normaliseToPpm, PPM } from "./normaliseToPpm.ts";
 import { spanResultRoot } from "./resultRoot.ts";
+import { verifyAttribution } from "./verifyAttribution.ts";
 
 /** Random documents over [0, k) with contribution ids; separator = k. */
 function randomDocs(random: () => number, k: number, docs: number, maxLen: number) {
@@ -256,5 +257,31 @@ describe("attributeSpans", () => {
     expect(r.entries[63]!.contributionId).toBe(64n);
     expect(r.entries.reduce((a, e) => a + e.weightPpm, 0)).toBe(PPM);
     expect(attributeSpans(index, output, { maxSpanOccurrences: 99 }).attributed).toBe(false);
+  });
+
+  it("is not attributed when every span found weighs 0, and still lists those spans", () => {
+    // One contribution of a single repeated token: that token carries no information (count = N).
+    const tokenizer = createByteTokenizer();
+    const index = buildAttributionIndex({
+      contributions: [
+        { contributionId: 1n, format: "text", content: "a".repeat(40) },
+        { contributionId: 2n, format: "text", content: "a".repeat(40) },
+      ],
+      tokenizer,
+    });
+    const result = attributeSpans(index, tokenizer.encode(`${"a".repeat(12)}`));
+    expect(result.spans).toMatchObject([{ start: 0, length: 12, weight: 0n, contributionIds: [1n, 2n] }]);
+    expect(result).toMatchObject({ attributed: false, entries: [] });
+    // "no attribution" is the honest claim; naming the contributions is not.
+    expect(
+      verifyAttribution({ output: tokenizer.encode("a".repeat(12)), contributionIds: [], weights: [] }, index)
+        .valid,
+    ).toBe(true);
+    expect(
+      verifyAttribution(
+        { output: tokenizer.encode("a".repeat(12)), contributionIds: [1n, 2n], weights: [500_000, 500_000] },
+        index,
+      ).valid,
+    ).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { jsonlRecordTexts } from "../../contracts/text/jsonlRecordTexts.ts";
 import { CorpusFormatError } from "./attributionErrors.ts";
+import { buildAttributionIndex } from "./buildAttributionIndex.ts";
 import { buildCorpus } from "./buildCorpus.ts";
+import { createAttributionEngine } from "./createAttributionEngine.ts";
 import { createByteTokenizer } from "./createByteTokenizer.ts";
 
 const tokenizer = createByteTokenizer();
@@ -59,6 +61,41 @@ describe("buildCorpus", () => {
     expect(() => buildCorpus({ contributions: [dup, dup], tokenizer })).toThrow(/listed twice/);
     expect(() => buildCorpus({ contributions: [{ ...dup, contributionId: 1n << 256n }], tokenizer })).toThrow(
       /uint256/,
+    );
+  });
+
+  it("drops one leading byte-order mark from strings as from bytes, for contributions and outputs alike", () => {
+    const enc = new TextEncoder();
+    const body = "hello there, a contribution with a BOM in front and \uFEFF one inside";
+    const jsonl = '{"text":"a record behind a BOM"}\n';
+    for (const [format, plain] of [
+      ["text", body],
+      ["jsonl", jsonl],
+    ] as const) {
+      const withBom = `\uFEFF${plain}`;
+      const bomBytes = Uint8Array.from([0xef, 0xbb, 0xbf, ...enc.encode(plain)]);
+      const corpora = [plain, withBom, bomBytes, enc.encode(plain)].map((content) =>
+        buildCorpus({ contributions: [{ contributionId: 1n, format, content }], tokenizer }),
+      );
+      for (const c of corpora) expect(c).toEqual(corpora[0]);
+    }
+    // Only the leading one: a second BOM, or one inside, is text.
+    const twice = buildCorpus({
+      contributions: [{ contributionId: 1n, format: "text", content: "\uFEFF\uFEFFx" }],
+      tokenizer,
+    });
+    expect(Array.from(twice.tokens)).toEqual([0xef, 0xbb, 0xbf, 0x78, 256]);
+    // An output is read by the same rule.
+    const engine = createAttributionEngine({
+      index: buildAttributionIndex({
+        contributions: [{ contributionId: 1n, format: "text", content: body }],
+        tokenizer,
+      }),
+    });
+    const bomResult = engine.attribute(`\uFEFF${body}`);
+    expect(bomResult.outputLength).toBe(enc.encode(body).length);
+    expect(bomResult).toEqual(
+      engine.attribute(new TextDecoder().decode(Uint8Array.from([0xef, 0xbb, 0xbf, ...enc.encode(body)]))),
     );
   });
 });

@@ -1,3 +1,4 @@
+import { decodeText } from "../../contracts/text/decodeText.ts";
 import { jsonlRecordTexts } from "../../contracts/text/jsonlRecordTexts.ts";
 import { CorpusFormatError } from "./attributionErrors.ts";
 import type { Tokenizer } from "./tokenizer.ts";
@@ -7,6 +8,7 @@ export type ContributionInput = {
   /** The on-chain uint256 id. The engine uses bigint everywhere and decimal strings in JSON. */
   contributionId: bigint;
   format: "text" | "jsonl";
+  /** Bytes (UTF-8) or text; either way one leading byte-order mark is dropped (`decodeText`). */
   content: string | Uint8Array;
 };
 
@@ -40,7 +42,6 @@ export function buildCorpus({ contributions, tokenizer, jsonlFields }: BuildCorp
   const sorted = [...contributions].sort((a, b) =>
     a.contributionId < b.contributionId ? -1 : a.contributionId > b.contributionId ? 1 : 0,
   );
-  const decoder = new TextDecoder("utf-8", { fatal: false });
   const docs: Uint32Array[] = [];
   const docOwner: number[] = [];
   const contributionIds: bigint[] = [];
@@ -53,7 +54,7 @@ export function buildCorpus({ contributions, tokenizer, jsonlFields }: BuildCorp
       throw new CorpusFormatError(c.contributionId, `Contribution ${c.contributionId} is listed twice.`);
     }
     contributionIds.push(c.contributionId);
-    const text = typeof c.content === "string" ? c.content : decoder.decode(c.content);
+    const text = decodeText(c.content);
     const texts = c.format === "jsonl" ? jsonlDocuments(c.contributionId, text, jsonlFields) : [text];
     for (const t of texts) {
       const tokens = tokenizer.encode(t);

@@ -1,3 +1,4 @@
+import { decodeText } from "../../contracts/text/decodeText.ts";
 import { type AttributionResult, attributeSpans } from "./attributeSpans.ts";
 import { AttributionInputError } from "./attributionErrors.ts";
 import { type AttributionOptions, defaultAttributionOptions } from "./attributionOptions.ts";
@@ -14,7 +15,7 @@ export type AttributionEngine = {
   readonly index: AttributionIndex;
   readonly tokenizer: Tokenizer;
   readonly options: AttributionOptions;
-  /** Text is tokenized with the index's tokenizer; token arrays are used as they are. */
+  /** Text is tokenized with the index's tokenizer (a leading BOM dropped, as from bytes); token arrays are used as they are. */
   attribute(output: string | Uint32Array | readonly number[]): AttributionResult;
   /** Re-checks an on-chain claim; `output` may be text or tokens. */
   verify(
@@ -49,7 +50,7 @@ export function createAttributionEngine({
   }
   const opts: AttributionOptions = { ...defaultAttributionOptions, ...options };
   const toTokens = (output: string | Uint32Array | readonly number[]): Uint32Array => {
-    if (typeof output === "string") return tokenizer.encode(output);
+    if (typeof output === "string") return tokenizer.encode(decodeText(output));
     if (output instanceof Uint32Array) return output;
     if (!output.every((t) => Number.isInteger(t) && t >= 0 && t <= 0xffff_ffff)) {
       throw new AttributionInputError(

@@ -1,35 +1,46 @@
 /** Fractional bits of the fixed-point logarithms used in hashed results. */
 export const LOG2_FRACTION_BITS = 16;
 
-const ONE = 33_554_432; // 2^25: the mantissa's fixed point
-const TWO = 2 * ONE;
-const LIMIT = 2_147_483_648; // 2^31
-// Powers of two by doubling: exact, unlike `**`, which the spec lets engines approximate.
-const POW2: number[] = [1];
-for (let i = 1; i <= 31; i++) POW2.push(POW2[i - 1]! * 2);
+// The mantissa as a 64-bit binary fraction (y / 2^64 in [1, 2)); BigInt keeps every product exact.
+const F = 64n;
+const ONE = 1n << F;
+const TWO = ONE << 1n;
+/**
+ * Truncating each square loses less than 2^-63 of y, and sixteen squarings amplify that to under 2^-46: the
+ * result can then only be one unit low, and only when the true fraction is within 2^-46 above an integer —
+ * which leaves the final mantissa just below 2. Within 2^-40 of 2, the answer is settled exactly instead.
+ */
+const NEAR_TWO = TWO - (TWO >> 40n);
 
 /**
- * 2^16 · log2(x) rounded down, for an integer 1 ≤ x < 2^31, identically on every engine: Math.log is
+ * floor(2^16 · log2(x)) exactly, for an integer 1 ≤ x < 2^53, identically on every engine (Math.log is
  * implementation-approximated by the spec, so two machines could disagree in the last bit and hash different
- * results. Digit-by-digit method: square the mantissa, and each time it passes 2 that bit of the logarithm is
- * 1. Every step is a product below 2^53 or a division by a power of two, so each step is exact; the truncated
- * mantissa makes the answer up to ~1.01 units low instead of < 1, which is harmless: all that matters for
- * hashing is that every node computes the same integer.
+ * results). Digit by digit: square the mantissa sixteen times; each time it reaches 2, that bit of the
+ * logarithm is 1. Exact integer arithmetic throughout; in the rare case where the truncated mantissa cannot
+ * tell (see NEAR_TWO), the floor is read from the bit length of x^65536.
  */
 export function log2Fixed(x: number): number {
-  if (!Number.isInteger(x) || x < 1 || x >= LIMIT)
-    throw new RangeError(`log2Fixed needs an integer in [1, 2^31), got ${x}.`);
-  const intPart = 31 - Math.clz32(x);
-  // Mantissa in [1, 2) as a 25-bit fixed-point integer: y / 2^25.
-  let y = Math.floor((x * ONE) / POW2[intPart]!);
+  if (!Number.isSafeInteger(x) || x < 1) {
+    throw new RangeError(`log2Fixed needs an integer in [1, 2^53), got ${x}.`);
+  }
+  const big = BigInt(x);
+  const intPart = big.toString(2).length - 1;
+  let y = (big << F) >> BigInt(intPart);
   let result = intPart;
   for (let b = 0; b < LOG2_FRACTION_BITS; b++) {
-    y = Math.floor((y * y) / ONE);
+    y = (y * y) >> F;
     result *= 2;
     if (y >= TWO) {
-      y = Math.floor(y / 2);
+      y >>= 1n;
       result += 1;
     }
   }
-  return result;
+  return y >= NEAR_TWO ? exactLog2Fixed(big) : result;
+}
+
+/** floor(2^16 · log2 x) from the definition: x^65536 has floor(65536 · log2 x) + 1 bits. Tens of ms. */
+export function exactLog2Fixed(x: bigint): number {
+  const power = x ** (1n << BigInt(LOG2_FRACTION_BITS));
+  const hex = power.toString(16);
+  return 4 * (hex.length - 1) + (31 - Math.clz32(Number.parseInt(hex[0]!, 16)));
 }
