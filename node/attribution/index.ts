@@ -45,6 +45,8 @@ export {
 export type { IndexShard } from "./indexShard.ts";
 export {
   type ContributedExample,
+  type ContributionInfluence,
+  FIRST_ORDER_MAX_SHARE,
   type InfluenceAttributionResult,
   influenceAttribution,
 } from "./influenceAttribution.ts";
