@@ -7,6 +7,7 @@ import {
   modelRegistryAbi,
   pointsDistributorAbi,
 } from "../contracts/generated/index.ts";
+import { reorgAwareTransport } from "./rpc/reorgAwareTransport.ts";
 
 /**
  * The indexer reads the sidecar's one configuration (config/loadConfig.ts: OLNODE__* env, OLNODE_CONFIG file,
@@ -31,7 +32,8 @@ export default createConfig({
   chains: {
     openledger: {
       id: config.chain.chainId,
-      rpc: config.chain.l2RpcUrl,
+      // eth_getLogs for a block a reorg replaced fails at once instead of after Ponder's ~64 s of retries.
+      rpc: reorgAwareTransport(config.chain.l2RpcUrl),
       ...(/^wss?:/.test(config.chain.l2RpcUrl) ? { ws: config.chain.l2RpcUrl } : {}),
       pollingInterval: config.chain.pollingIntervalMs,
       ...(config.chain.ethGetLogsBlockRange
@@ -45,5 +47,10 @@ export default createConfig({
     AttributionLedger: { chain, abi: attributionLedgerAbi, address: need("attributionLedger"), startBlock },
     EpochManager: { chain, abi: epochManagerAbi, address: need("epochManager"), startBlock },
     PointsDistributor: { chain, abi: pointsDistributorAbi, address: need("pointsDistributor"), startBlock },
+  },
+  blocks: {
+    // Every live block's hash into `indexed_block` (src/IndexedBlock.ts, GET /api/v1/status). From the head at
+    // start-up, not the deployment: a per-block source over the backfill would fetch every block of the chain.
+    IndexedBlock: { chain, startBlock: "latest", interval: 1 },
   },
 });

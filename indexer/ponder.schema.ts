@@ -552,3 +552,18 @@ export const heartbeatRelations = relations(heartbeat, ({ one }) => ({
   workerProfile: one(worker, { fields: [heartbeat.worker], references: [worker.address] }),
 }));
 export const epochRelations = relations(epoch, ({ many }) => ({ workers: many(workerEpoch) }));
+
+/**
+ * Singleton (id = "head"): the newest live block the index holds, with its hash, written by the IndexedBlock
+ * block source in the same transaction as that block's events and reverted with them on a reorg — so its hash
+ * names the fork the index reflects (GET /api/v1/status). The source starts at the head when the indexer
+ * starts: blocks of the backfill are not recorded here (a per-block source from the deployment would fetch
+ * every block of the chain).
+ */
+export const indexedBlock = onchainTable("indexed_block", (t) => ({
+  id: t.text().primaryKey(),
+  number: t.bigint().notNull(),
+  hash: t.hex().notNull(),
+  parentHash: t.hex().notNull(),
+  timestamp: t.bigint().notNull(),
+}));

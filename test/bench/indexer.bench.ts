@@ -1,19 +1,24 @@
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { type Address, keccak256, stringToHex } from "viem";
+import { type Address, type Hex, keccak256, stringToHex } from "viem";
 import { createDatabase } from "../../config/services/createDatabase.ts";
 import { launchPostgres, type PostgresProcess } from "../../config/services/launchPostgres.ts";
+import { contribute, contributeCall } from "../../contracts/actions/contribute.ts";
+import { createDatanet } from "../../contracts/actions/createDatanet.ts";
+import { setDailyLimits } from "../../contracts/actions/setDailyLimits.ts";
 import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
 import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
 import { type IndexerProcess, startIndexer } from "../../indexer/startIndexer.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
-import { generateBulkActivity, mineBlocks } from "../harness/protocolActivity.ts";
+import { createRandom, generateBulkActivity, mineBlocks } from "../harness/protocolActivity.ts";
+import { chainForkView, forkDifference, indexedForkView } from "../indexer/forkView.ts";
 import { cleanEnv, indexerOverrides } from "../indexer/indexerFixture.ts";
 import { type Benchmark, figure, percentile } from "./benchmark.ts";
 
 const BASELINE_ROOT = join(import.meta.dirname, "..", "indexer", ".baselineApp");
 const EVENTS = Number(process.env.OLNODE_BENCH_INDEXER_EVENTS ?? 100_000);
 const BLOCKS = Number(process.env.OLNODE_BENCH_INDEXER_BLOCKS ?? 200);
+const REORGS = Number(process.env.OLNODE_BENCH_REORGS ?? 20);
 
 type Setup = {
   chain: TestChain;
@@ -199,6 +204,151 @@ const benchmarks: Benchmark[] = [
         ];
       } finally {
         for (const i of indexers) await i.stop();
+        await s.chain.stop();
+        await s.server.stop();
+      }
+    },
+  },
+  {
+    name: "indexer.reorg_converge",
+    description: `seconds from anvil_reorg (depth 1-29, half while the indexer catches up a 30-block burst) until GraphQL and /api/v1/status equal the new chain, over ${REORGS} reorgs, against the same wait after a new block without a reorg`,
+    async run() {
+      const s = await setup();
+      let indexer: IndexerProcess | undefined;
+      try {
+        const registry = s.deployment.addresses.datanetRegistry;
+        const as = (i: number) => ({
+          publicClient: s.chain.publicClient,
+          walletClient: s.chain.walletClient(s.chain.accounts[i]!),
+        });
+        await createDatanet(as(1), {
+          address: registry,
+          name: "reorgs",
+          metadataURI: "ipfs://reorgs",
+          format: "text",
+          maxChunkBytes: 65_536,
+        });
+        await setDailyLimits(as(1), {
+          address: registry,
+          datanetId: 1n,
+          maxBytesPerDay: 1n << 50n,
+          maxContributionsPerDay: 4_000_000_000,
+        });
+        const contribution = (tag: string) => ({
+          address: registry,
+          datanetId: 1n,
+          dataRoot: keccak256(stringToHex(tag)),
+          byteSize: 1000n,
+          chunkCount: 1,
+          license: "MIT",
+          metadataURI: tag,
+        });
+        const contributor = s.chain.accounts[2]!;
+        const send = (tag: string) => contribute(as(2), contribution(tag));
+        const signed = (tag: string, nonce: number): Promise<Hex> =>
+          contributor.signTransaction({
+            chainId: s.chain.chainId,
+            type: "eip1559",
+            nonce,
+            to: registry,
+            gas: 300_000n,
+            maxFeePerGas: 10_000_000_000n,
+            maxPriorityFeePerGas: 1_000_000n,
+            data: contributeCall(contribution(tag)).data,
+          });
+        await send("first");
+        let replacedBlockRequests = 0;
+        indexer = await startIndexer({
+          env: cleanEnv(),
+          overrides: indexerOverrides(
+            s.chain,
+            (await createDatabase({ serverUrl: s.server.url, name: "reorg_converge" })).url,
+            s.deployment,
+            1000,
+          ),
+          viewsSchema: null,
+          onLog: (line) => {
+            if (line.includes("no longer knows this block")) replacedBlockRequests++;
+            if (/"level":(50|60)/.test(line)) console.error(line.slice(0, 1000));
+          },
+        });
+        const running = indexer;
+        /** Seconds from t0 until the index equals the chain (polled every 50 ms; 120 s at most). */
+        const converged = async (t0: number) => {
+          let last = "";
+          while (performance.now() - t0 < 120_000) {
+            try {
+              const canonical = await chainForkView(s.chain, registry, s.deployment.deploymentBlock);
+              const difference = forkDifference(await indexedForkView(running), canonical);
+              if (difference === undefined) return (performance.now() - t0) / 1000;
+              last = difference;
+            } catch (error) {
+              last = String(error); // a read that met Ponder's lock while it reverted rows
+            }
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          throw new Error(`the index did not equal the chain within 120 s: ${last}`);
+        };
+        await send("second");
+        await converged(performance.now());
+
+        const random = createRandom("reorg-converge");
+        const atHead: number[] = [];
+        const catchingUp: number[] = [];
+        const plainBlock: number[] = [];
+        const burstNoReorg: number[] = [];
+        const depths: number[] = [];
+        for (let i = 0; i < REORGS; i++) {
+          const whileCatchingUp = i % 2 === 1;
+          // Baseline, same run: a new block (one contribution) with no reorg, or the same burst with no reorg.
+          if (whileCatchingUp) {
+            const t0 = performance.now();
+            await s.chain.mine(30);
+            await send(`burst-${i}`);
+            burstNoReorg.push(await converged(t0));
+          } else {
+            const t0 = performance.now();
+            await send(`plain-${i}`);
+            plainBlock.push(await converged(t0));
+          }
+          // The reorg drops the contribution in the top block and puts another with the same nonce in its place.
+          if (whileCatchingUp) await s.chain.mine(30);
+          const nonce = await s.chain.publicClient.getTransactionCount({ address: contributor.address });
+          await send(`dropped-${i}`);
+          // Somewhere inside the indexer's fetch of the burst (Ponder polls every 1 s, then ~20 requests/s).
+          if (whileCatchingUp) await new Promise((r) => setTimeout(r, random.int(0, 2000)));
+          const depth = random.int(1, 29);
+          depths.push(depth);
+          const t0 = performance.now();
+          await s.chain.reorg(depth, [[await signed(`replacement-${i}`, nonce), 0]]);
+          (whileCatchingUp ? catchingUp : atHead).push(await converged(t0));
+        }
+        const all = [...atHead, ...catchingUp];
+        const baseline = [...plainBlock];
+        const p = (xs: number[], q: number) => percentile(xs, q);
+        const note = `${all.length} anvil_reorg of depth ${Math.min(...depths)}-${Math.max(...depths)} (half right after a 30-block burst, while the indexer fetches it), each replacing the dropped contribution; value: from the anvil_reorg call until GraphQL contributions, contributionCount() and /api/v1/status's block number and hash equal the chain (polled every 50 ms); baseline: the same wait after one new block without a reorg; Ponder polling every 1000 ms`;
+        const p99 = p(all, 99);
+        const extra = {
+          atHeadP50: p(atHead, 50),
+          atHeadP99: p(atHead, 99),
+          catchingUpP50: p(catchingUp, 50),
+          catchingUpP99: p(catchingUp, 99),
+          burstWithoutReorgP50: p(burstNoReorg, 50),
+          burstWithoutReorgP99: p(burstNoReorg, 99),
+          replacedBlockRequests,
+          samples: all.map((x) => Math.round(x * 1000) / 1000),
+          loadAverage: loadavg()[0],
+        };
+        return [
+          figure("indexer.reorg_converge.p50", p(all, 50), "s", p(baseline, 50), note, extra),
+          figure("indexer.reorg_converge.p99", p99, "s", p(baseline, 99), note, {
+            target: "<= 10 s",
+            met: p99 <= 10,
+            ...extra,
+          }),
+        ];
+      } finally {
+        await indexer?.stop();
         await s.chain.stop();
         await s.server.stop();
       }

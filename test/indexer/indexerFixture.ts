@@ -60,7 +60,7 @@ export async function startTestIndexer(
     schema?: string;
   } & Omit<StartIndexerParameters, "overrides" | "env">,
 ): Promise<IndexerProcess> {
-  const { chain, databaseUrl, deployment, ...rest } = parameters;
+  const { chain, databaseUrl, deployment, onLog, ...rest } = parameters;
   // Its last lines end any wait of the file that gives up (test/harness/currentTest.ts).
   const recent: string[] = [];
   const indexer = await startIndexer({
@@ -70,6 +70,7 @@ export async function startTestIndexer(
       recent.push(line.slice(0, 600));
       if (recent.length > 30) recent.shift();
       if (/"level":(50|60)/.test(line)) console.error(line.slice(0, 2000));
+      onLog?.(line);
     },
     ...rest,
   });

@@ -7,16 +7,22 @@ import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
 import type { IndexerProcess } from "../../indexer/startIndexer.ts";
 import type { TestChain } from "../harness/anvil.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
+import { createRandom } from "../harness/protocolActivity.ts";
+import { notYet, waitFor } from "../harness/waitFor.ts";
+import { waitForFork } from "./forkView.ts";
 import { getJson, graphql, startDeployedChain, startTestIndexer, waitForBlock } from "./indexerFixture.ts";
 
 /**
  * anvil_reorg replaces the last blocks while `ponder start` follows the head: protocol transactions in them
- * are dropped and others take their place. Afterwards the index must equal the canonical chain exactly.
+ * are dropped and others take their place. Afterwards the index must equal the canonical chain exactly, and
+ * GET /api/v1/status must name the new fork's block.
  */
 let chain: TestChain;
 let db: TestDatabase;
 let deployment: Awaited<ReturnType<typeof startDeployedChain>>["deployment"];
 let indexer: IndexerProcess;
+/** Ponder's log lines about eth_getLogs for a block that was gone when it asked (issue 14 item 3). */
+let goneBlockRequests = 0;
 
 beforeAll(async () => {
   ({ chain, deployment } = await startDeployedChain());
@@ -35,6 +41,9 @@ beforeAll(async () => {
     deployment,
     schema: "idx_reorg",
     viewsSchema: null,
+    onLog: (line) => {
+      if (/unknown block|no longer knows this block/.test(line)) goneBlockRequests++;
+    },
   });
   await waitForBlock(indexer, await chain.publicClient.getBlockNumber());
 });
@@ -168,4 +177,97 @@ it("after anvil_reorg drops and replaces protocol transactions, the index equals
   expect(body.contributionCount).toBe(
     expected.filter((c) => c.contributor === dropper.address.toLowerCase()).length,
   );
+});
+
+type Status = {
+  chainId: number;
+  block: { number: string; hash: string; parentHash: string; timestamp: string } | null;
+  checkpoint: { number: string; timestamp: string } | null;
+};
+
+it("GET /api/v1/status names the indexed block's hash, and the new one after a reorg at the same height", async () => {
+  await contribute(chain.accounts[5]!, "status-1");
+  const head = await chain.publicClient.getBlock({ blockTag: "latest" });
+  const before = await waitFor("/api/v1/status to show the head", async () => {
+    const { body } = await getJson(indexer, "/api/v1/status");
+    const status = body as unknown as Status;
+    return status.block?.hash === head.hash ? status : notYet("another block", status);
+  });
+  expect(before).toEqual({
+    chainId: chain.chainId,
+    block: {
+      number: head.number.toString(),
+      hash: head.hash,
+      parentHash: head.parentHash,
+      timestamp: head.timestamp.toString(),
+    },
+    checkpoint: { number: head.number.toString(), timestamp: head.timestamp.toString() },
+  });
+  const graphqlBlock = await graphql<{ indexedBlock: { number: string; hash: string } }>(
+    indexer,
+    `{ indexedBlock(id: "head") { number hash } }`,
+  );
+  expect(graphqlBlock.indexedBlock).toEqual({ number: head.number.toString(), hash: head.hash });
+
+  // Replace the head block: same number, another hash (its contribution dropped).
+  await chain.reorg(1);
+  const replaced = await chain.publicClient.getBlock({ blockNumber: head.number });
+  expect(replaced.hash).not.toBe(head.hash);
+  const after = await waitFor("/api/v1/status to show the replacing block", async () => {
+    const { body } = await getJson(indexer, "/api/v1/status");
+    const status = body as unknown as Status;
+    return status.block?.hash === replaced.hash ? status : notYet(`block ${replaced.hash}`, status);
+  });
+  expect(after.block).toEqual({
+    number: head.number.toString(),
+    hash: replaced.hash,
+    parentHash: replaced.parentHash,
+    timestamp: replaced.timestamp.toString(),
+  });
+  expect((await canonical()).map((c) => c.dataRoot)).not.toContain(keccak256(stringToHex("status-1")));
+  await waitForFork({
+    chain,
+    indexer,
+    datanetRegistry: deployment.addresses.datanetRegistry,
+    fromBlock: deployment.deploymentBlock,
+  });
+});
+
+it("converges on the new chain when reorgs replace blocks the indexer is still fetching (issue 14 item 3)", async () => {
+  // Each round mines a burst the indexer fetches block by block (Ponder starts at 20 requests/s), then replaces
+  // 5-29 of its blocks while those requests are in flight. Ponder alone retried eth_getLogs for a replaced
+  // block for ~64 s; with indexer/rpc/reorgAwareTransport.ts it re-syncs from the new head at once.
+  const random = createRandom("reorg-catch-up");
+  const start = goneBlockRequests;
+  for (let round = 0; round < 4; round++) {
+    const contributor = chain.accounts[6 + (round % 4)]!;
+    const nonce = await chain.publicClient.getTransactionCount({ address: contributor.address });
+    await chain.mine(30);
+    await contribute(contributor, `burst-${round}-a`);
+    await contribute(contributor, `burst-${round}-b`);
+    await new Promise((r) => setTimeout(r, random.int(0, 400)));
+    await chain.reorg(random.int(5, 29), [
+      [await signedContribution(contributor, `fork-${round}`, nonce), 0],
+    ]);
+    await chain.mine(1);
+    const fork = await waitForFork(
+      {
+        chain,
+        indexer,
+        datanetRegistry: deployment.addresses.datanetRegistry,
+        fromBlock: deployment.deploymentBlock,
+        what: `the index to equal the chain after reorg round ${round}`,
+      },
+      // Well under the ~64 s that Ponder's retries alone took: without the fix, this wait gives up.
+      { timeoutMs: 40_000 },
+    );
+    const roots = fork.contributions.map((c) => c.dataRoot);
+    expect(roots).toContain(keccak256(stringToHex(`fork-${round}`)));
+    expect(roots).not.toContain(keccak256(stringToHex(`burst-${round}-b`)));
+  }
+  // Otherwise the reorgs never met a request in flight, and this test proved nothing.
+  expect(
+    goneBlockRequests - start,
+    "no eth_getLogs met a replaced block: make the bursts longer",
+  ).toBeGreaterThan(0);
 });

@@ -10,6 +10,7 @@ import { modelRoutes } from "./models.ts";
 import { mountRoutes } from "./mountRoutes.ts";
 import { buildOpenApiDocument } from "./openApiDocument.ts";
 import { searchRoutes } from "./search.ts";
+import { statusRoutes } from "./status.ts";
 import { transactionRoutes } from "./transactions.ts";
 import { workerRoutes } from "./workers.ts";
 
@@ -17,6 +18,7 @@ export const REST_BASE_PATH = "/api/v1";
 
 /** Every REST route but the OpenAPI document itself, in the order the document lists them. */
 export const restRoutes: readonly RouteDefinition[] = [
+  ...statusRoutes,
   ...contributionRoutes.slice(0, 1), // /stats
   ...datanetRoutes,
   ...contributionRoutes.slice(1),
