@@ -10,9 +10,13 @@ import { createCommitmentCache } from "./commitments/createCommitmentCache.ts";
 import { createPeerExchange, type PeerExchange } from "./discovery/createPeerExchange.ts";
 import { chunkTopic } from "./gossip/chunkTopic.ts";
 import { createChunkGossip } from "./gossip/createChunkGossip.ts";
+import { installGossipGate } from "./gossip/createGossipGate.ts";
+import { createUnknownRoots } from "./gossip/createUnknownRoots.ts";
 import { chunkScoreThresholds, createChunkScoreParams } from "./gossip/scoreParams.ts";
+import { createConnectionGuard } from "./host/createConnectionGuard.ts";
 import { createP2PHost, type GossipSubInternals, type P2PHost } from "./host/createP2PHost.ts";
-import { createPeerBans } from "./host/createPeerBans.ts";
+import { createPeerBans, type PeerBan } from "./host/createPeerBans.ts";
+import { createPeerReputation, type Misbehaviour } from "./host/createPeerReputation.ts";
 import { loadPeerKey } from "./host/loadPeerKey.ts";
 import { defaultP2POptions, type P2POptions } from "./options.ts";
 import { type ChunkStore, type ContributionRecord, createChunkStore } from "./store/createChunkStore.ts";
@@ -67,6 +71,19 @@ export type P2PNode = {
   exchangePeers(): Promise<void>;
   peerScore(peerId: string): number;
   isBanned(peerId: string): boolean;
+  /**
+   * Refuses a peer for `durationMs` (default `banDurationMs`), hanging up on it now. Bans are kept in the
+   * store and survive a restart.
+   */
+  ban(peerId: string, durationMs?: number, reason?: string): void;
+  unban(peerId: string): void;
+  /** Bans in force now. */
+  bans(): PeerBan[];
+  /**
+   * Charges a peer for misbehaviour seen outside p2p's own checks (e.g. a transport test); it is banned once
+   * its score falls below `disconnectScoreThreshold`. Points per kind: `misbehaviourPoints`.
+   */
+  reportMisbehaviour(peerId: string, kind: Misbehaviour, times?: number): void;
   connectedPeers(): string[];
   store: ChunkStore;
   /** The libp2p node, for wiring and tests; p2p's own behaviour never needs callers to touch it. */
@@ -88,14 +105,27 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
   const log = common.logger.child({ module: "p2p" });
   const privateKey = await loadPeerKey(common, options.keyPath);
   const store = await createChunkStore(common, { path: options.storePath });
-  const bans = createPeerBans();
+  let bans: ReturnType<typeof createPeerBans>;
+  try {
+    // Bans read back before the host exists, so a peer banned before a restart is refused from the start.
+    bans = createPeerBans({
+      initial: await store.listBans(Date.now()),
+      persistence: store,
+      onPersistError: (error) => log.warn({ msg: "Could not persist a ban", error }),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const penalties = createPeerPenalties({ halfLifeMs: 5 * 60_000 });
+  const guard = createConnectionGuard(common, options);
   let host: P2PHost;
   try {
     host = await createP2PHost(common, {
       privateKey,
       options,
       bans,
+      denyInboundConnection: (maConn) => guard.denyInboundConnection(maConn),
       scoreParams: createChunkScoreParams({
         appSpecificScore: penalties.score,
         ipColocationWhitelist: options.ipColocationWhitelist,
@@ -107,7 +137,11 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     throw error;
   }
   const pubsub = host.services.pubsub as GossipSubInternals;
-  const commitments = createCommitmentCache(parameters.commitments, options.commitmentCacheSize);
+  const commitments = createCommitmentCache(parameters.commitments, {
+    maxEntries: options.commitmentCacheSize,
+    negativeTtlMs: options.commitmentNegativeTtlMs,
+    maxNegativeEntries: options.commitmentCacheSize,
+  });
 
   const peersGauge = common.metrics.gauge("p2p_peers", "Connected libp2p peers");
   const stored = common.metrics.counter(
@@ -120,9 +154,6 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     "Chunk bytes newly written to the store",
   );
   const published = common.metrics.counter("p2p_published_bytes_total", "Chunk bytes published by this node");
-  const disconnects = common.metrics.counter("p2p_disconnects_total", "Peers disconnected for misbehaviour", [
-    "reason",
-  ]);
   const completeTotal = common.metrics.counter("p2p_contributions_complete_total", "Contributions completed");
 
   const listeners = new Set<(record: ContributionRecord) => void>();
@@ -146,49 +177,67 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     }
   }
 
-  // Peers that sent us at least one invalid chunk. Only they are disconnected on score: a score dragged down
-  // by gossipsub's own behaviour penalties alone (late IWANT answers from a busy peer) is left to gossipsub's
-  // graylist, which heals as the counters decay, rather than cost an honest peer a 10-minute ban.
-  const offenders = new Set<string>();
-  function checkPeer(peerId: string, reason: string) {
-    if (bans.isBanned(peerId) || !offenders.has(peerId)) return;
-    const score = pubsub.getScore(peerId);
-    if (score >= options.disconnectScoreThreshold) return;
-    offenders.delete(peerId);
-    bans.ban(peerId, options.banDurationMs);
-    disconnects.inc({ reason });
-    log.warn({ msg: "Disconnecting misbehaving peer", peer: peerId, score, reason });
+  const hangUp = (peerId: string) => {
     const peer = host.getPeers().find((p) => p.toString() === peerId);
     if (peer) void host.hangUp(peer).catch(() => undefined);
-  }
+  };
+  const reputation = createPeerReputation(common, {
+    penalties,
+    bans,
+    gossipScore(peerId) {
+      if (!pubsub.score.peerStats.has(peerId)) return undefined;
+      pubsub.score.scoreCache.delete(peerId); // the penalty just added must count now, not next heartbeat
+      return pubsub.getScore(peerId);
+    },
+    hangUp,
+    banThreshold: options.disconnectScoreThreshold,
+    banDurationMs: options.banDurationMs,
+  });
+  const unknownRoots = createUnknownRoots({
+    graceMs: options.unknownRootGraceMs,
+    maxPerPeer: options.unknownRootBurst * 2,
+    maxTotal: 65_536,
+  });
+  installGossipGate(common, {
+    pubsub,
+    commitments,
+    unknownRoots,
+    reputation,
+    isBanned: bans.isBanned,
+    options,
+  });
+  guard.attach(host, (peerId) => pubsub.getScore(peerId));
 
   const gossip = createChunkGossip(common, {
     host,
     commitments,
     options,
     onValidChunk: (message) => void storeChunk(message, "gossip"),
-    onReject: (peer) => {
-      const id = peer.toString();
-      // Bounded: past 10k distinct offenders the oldest are forgotten (their scores still count in gossipsub).
-      if (offenders.size >= 10_000) offenders.delete(offenders.values().next().value!);
-      offenders.add(id);
-      checkPeer(id, "gossip_score");
-    },
+    onReject: (peer) => reputation.rejected(peer.toString()),
+    onReplay: (peer) => reputation.report(peer.toString(), "REPLAY"),
+    onPendingAccepted: (peer) => unknownRoots.credit(peer),
+    committedRoots: unknownRoots.committedCount,
   });
-  const client = createSyncClient(common, {
-    host,
-    // A peer that served a forged chunk over sync is an offender too: P5 lowers its score, then the same rule.
-    penalties: {
-      score: penalties.score,
-      add(peerId, points) {
-        penalties.add(peerId, points);
-        offenders.add(peerId);
-        checkPeer(peerId, "sync_penalty");
-      },
-    },
-    options,
-  });
-  const server = await createSyncServer(common, { host, store, options });
+  const client = createSyncClient(common, { host, report: reputation.report, options });
+  const server = await createSyncServer(common, { host, store, report: reputation.report, options });
+
+  // Roots peers sent us that are still not committed after the grace period cost them (UNCOMMITTED_ROOT).
+  let judging = false;
+  async function judgeUnknownRoots() {
+    if (judging) return;
+    judging = true;
+    try {
+      for (const { peer, root } of unknownRoots.takeOverdue(Date.now())) {
+        const known =
+          commitments.peek(root as Hash) ??
+          ((await commitments.lookup(root as Hash)).found ? "committed" : "unknown");
+        if (known === "committed") unknownRoots.credit(peer);
+        else reputation.report(peer, "UNCOMMITTED_ROOT");
+      }
+    } finally {
+      judging = false;
+    }
+  }
   const backfill = createBackfill(common, {
     host,
     store,
@@ -242,7 +291,8 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
   host.addEventListener("peer:connect", onConnect);
   host.addEventListener("peer:disconnect", onPeersChanged);
   const onHeartbeat = () => {
-    for (const peerId of [...offenders]) checkPeer(peerId, "heartbeat_score");
+    reputation.checkAll();
+    void judgeUnknownRoots();
   };
   pubsub.addEventListener("gossipsub:heartbeat", onHeartbeat);
 
@@ -261,6 +311,7 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
   const stop = () => {
     stopping ??= (async () => {
       clearTimeout(sweepSoon);
+      guard.stop();
       unsubscribeCommitments?.();
       backfill.stop();
       gossip.stop();
@@ -328,6 +379,13 @@ export async function createP2PNode(common: Common, parameters: CreateP2PNodePar
     exchangePeers: async () => discovery?.exchange(),
     peerScore: (peerId) => pubsub.getScore(peerId),
     isBanned: (peerId) => bans.isBanned(peerId),
+    ban(peerId, durationMs = options.banDurationMs, reason = "manual") {
+      bans.ban(peerId, durationMs, reason);
+      hangUp(peerId);
+    },
+    unban: (peerId) => bans.unban(peerId),
+    bans: () => bans.list(),
+    reportMisbehaviour: (peerId, kind, times) => reputation.report(peerId, kind, times),
     connectedPeers: () => host.getPeers().map(String),
     store,
     host,

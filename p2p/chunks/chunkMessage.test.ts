@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { chunkContribution } from "./chunkContribution.ts";
-import { CHUNK_HEADER_BYTES, decodeChunkMessage, encodeChunkMessage } from "./chunkMessage.ts";
+import { CHUNK_HEADER_BYTES, decodeChunkMessage, encodeChunkMessage, peekChunkRoot } from "./chunkMessage.ts";
 
 const MAX = 256 * 1024;
 const chunked = chunkContribution({
@@ -12,6 +12,13 @@ const chunked = chunkContribution({
 const sample = chunked.messages[3]!;
 
 describe("chunk message codec", () => {
+  it("peekChunkRoot reads the claimed root from the header, and nothing from short or foreign bytes", () => {
+    const encoded = encodeChunkMessage(sample);
+    expect(peekChunkRoot(encoded)).toBe(chunked.dataRoot);
+    expect(peekChunkRoot(encoded.subarray(0, CHUNK_HEADER_BYTES - 1))).toBeUndefined();
+    expect(peekChunkRoot(Uint8Array.of(2, ...encoded.subarray(1)))).toBeUndefined();
+    expect(peekChunkRoot(new Uint8Array(0))).toBeUndefined();
+  });
   it("round-trips every field, including a datanet id beyond 64 bits", () => {
     for (const m of chunked.messages) {
       const decoded = decodeChunkMessage(encodeChunkMessage(m), MAX);

@@ -1,4 +1,4 @@
-import { proofLength } from "../../contracts/merkle/chunkTree.ts";
+import { type Hash, proofLength, toHex } from "../../contracts/merkle/chunkTree.ts";
 
 /**
  * The chunk message: what travels on a Datanet's gossip topic and in sync responses. Big-endian, fixed
@@ -46,6 +46,16 @@ export type ChunkDecodeErrorCode =
 export type ChunkDecodeResult =
   | { ok: true; message: ChunkMessage }
   | { ok: false; code: ChunkDecodeErrorCode; detail: string };
+
+/**
+ * The dataRoot a message claims, read from its fixed header without decoding or verifying anything (the
+ * gossip gate charges work per root before validation). Undefined when the bytes are too short or of another
+ * version; the full decoder still decides whether the message is well-formed.
+ */
+export function peekChunkRoot(data: Uint8Array): Hash | undefined {
+  if (data.length < CHUNK_HEADER_BYTES || data[0] !== CHUNK_MESSAGE_VERSION) return undefined;
+  return toHex(data.subarray(33, 65));
+}
 
 export function encodedChunkMessageLength(proofHashes: number, byteLength: number): number {
   return CHUNK_HEADER_BYTES + proofHashes * 32 + 4 + byteLength;

@@ -28,8 +28,19 @@ export type CreateChunkGossipParameters = {
   commitments: CommitmentCache;
   options: Pick<
     P2POptions,
-    "maxChunkBytes" | "pendingMaxMessages" | "pendingMaxBytes" | "pendingTtlMs" | "pendingRecheckMs"
+    | "maxChunkBytes"
+    | "pendingMaxMessages"
+    | "pendingMaxBytes"
+    | "pendingTtlMs"
+    | "pendingRecheckMs"
+    | "pendingMaxPerPeer"
   >;
+  /** Roots of a peer's that became committed before: its claim on the pending set when full. */
+  committedRoots?(peer: string): number;
+  /** A peer sent a chunk we took long ago as if new (a replay past gossipsub's seen-cache window). */
+  onReplay?(peer: PeerId): void;
+  /** A chunk the peer sent before its root was committed was accepted once it was: credit for the peer. */
+  onPendingAccepted?(peer: string): void;
   /** Called for every chunk that passed validation (gossip or a pending re-check): store it. */
   onValidChunk(message: ChunkMessage, dataRoot: Hash): void;
   /** Called after every REJECT so the caller can act on the sender's score. */
@@ -67,7 +78,13 @@ export function createChunkGossip(common: Common, parameters: CreateChunkGossipP
     maxMessages: options.pendingMaxMessages,
     maxBytes: options.pendingMaxBytes,
     ttlMs: options.pendingTtlMs,
+    maxPerPeer: options.pendingMaxPerPeer,
+    committedRoots: parameters.committedRoots,
   });
+  // (root, index) of chunks taken from gossip lately. Gossipsub forgets message ids after 2 minutes; a copy
+  // arriving later is a replay, and is neither forwarded again nor credited to its sender.
+  const accepted = new Set<string>();
+  const ACCEPTED_KEEP = 65_536;
   const topics = new Set<bigint>();
 
   async function validate(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
@@ -94,6 +111,7 @@ export function createChunkGossip(common: Common, parameters: CreateChunkGossipP
             dataRoot: structure.dataRoot,
             size: msg.data.length,
             receivedAt: Date.now(),
+            peer: peer.toString(),
           });
           if (!kept) outcome = { ...outcome, code: "PENDING_FULL" };
           pendingGauge.set(pending.size().messages);
@@ -104,6 +122,16 @@ export function createChunkGossip(common: Common, parameters: CreateChunkGossipP
       log.error({ msg: "Chunk validation failed unexpectedly", error });
       messages.inc({ action: "IGNORE", code: "INTERNAL" });
       return RESULT.IGNORE;
+    }
+    if (outcome.action === "ACCEPT") {
+      const key = `${outcome.dataRoot}/${outcome.message.index}`;
+      if (accepted.has(key)) {
+        messages.inc({ action: "IGNORE", code: "REPLAY" });
+        queueMicrotask(() => parameters.onReplay?.(peer));
+        return RESULT.IGNORE;
+      }
+      accepted.add(key);
+      if (accepted.size > ACCEPTED_KEEP) accepted.delete(accepted.values().next().value!);
     }
     messages.inc({ action: outcome.action, code: outcome.action === "ACCEPT" ? "OK" : outcome.code });
     if (outcome.action === "ACCEPT") {
@@ -128,6 +156,8 @@ export function createChunkGossip(common: Common, parameters: CreateChunkGossipP
     if (!lookup.found) {
       for (const c of waiting) pending.add(c);
       pendingGauge.set(pending.size().messages);
+      // The commitment may have arrived while we asked (its own re-check found nothing to take): go again.
+      if (commitments.peek(dataRoot) === "committed") return recheck(dataRoot);
       return;
     }
     let accepted = 0;
@@ -139,6 +169,7 @@ export function createChunkGossip(common: Common, parameters: CreateChunkGossipP
       });
       if (outcome.action === "ACCEPT") {
         accepted++;
+        parameters.onPendingAccepted?.(c.peer);
         parameters.onValidChunk(c.message, c.dataRoot);
       }
     }

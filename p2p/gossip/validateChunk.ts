@@ -34,7 +34,8 @@ export type ChunkIgnoreCode =
   | "ROOT_UNKNOWN"
   | "COMMITMENT_UNAVAILABLE"
   | "CONTRIBUTION_REJECTED"
-  | "PENDING_FULL";
+  | "PENDING_FULL"
+  | "REPLAY";
 
 export type ChunkValidation =
   | { action: "ACCEPT"; message: ChunkMessage; dataRoot: Hash; commitment: Commitment }

@@ -5,7 +5,7 @@ import { bootstrap } from "@libp2p/bootstrap";
 import { type GossipSub, gossipsub } from "@libp2p/gossipsub";
 import type { PeerScoreParams, PeerScoreThresholds } from "@libp2p/gossipsub/score";
 import { type Identify, identify } from "@libp2p/identify";
-import type { Libp2p, PrivateKey } from "@libp2p/interface";
+import type { ConnectionGater, Libp2p, PrivateKey } from "@libp2p/interface";
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p } from "libp2p";
@@ -20,7 +20,7 @@ export type P2PHost = Libp2p<P2PServices>;
 /** The parts of the gossipsub implementation we use beyond its public interface (scores, live params). */
 export type GossipSubInternals = GossipSub & {
   getScore(peerId: string): number;
-  score: { params: PeerScoreParams };
+  score: { params: PeerScoreParams; peerStats: Map<string, unknown>; scoreCache: Map<string, unknown> };
 };
 
 export type CreateP2PHostParameters = {
@@ -33,8 +33,11 @@ export type CreateP2PHostParameters = {
     | "maxConnections"
     | "maxIncomingPendingConnections"
     | "inboundConnectionThreshold"
-  >;
+  > &
+    Partial<Pick<P2POptions, "reservedConnections">>;
   bans: PeerBans;
+  /** Refuses an inbound connection before its handshake (the connection guard's per-IP limit). */
+  denyInboundConnection?: ConnectionGater["denyInboundConnection"];
   scoreParams: Partial<PeerScoreParams>;
   scoreThresholds: PeerScoreThresholds;
 };
@@ -49,6 +52,8 @@ export class P2PHostStartError extends RetryableError {
  */
 export async function createP2PHost(common: Common, parameters: CreateP2PHostParameters): Promise<P2PHost> {
   const { options } = parameters;
+  // libp2p's hard cap; the connection guard prunes back down to maxConnections (see createConnectionGuard).
+  const hardCap = options.maxConnections + (options.reservedConnections ?? 0);
   try {
     const host = await createLibp2p<P2PServices>({
       privateKey: parameters.privateKey,
@@ -58,7 +63,7 @@ export async function createP2PHost(common: Common, parameters: CreateP2PHostPar
           // An idle TCP socket is a slot a stranger holds for free; yamux keeps live ones busy anyway.
           inboundSocketInactivityTimeout: 5 * 60_000,
           outboundSocketInactivityTimeout: 5 * 60_000,
-          maxConnections: options.maxConnections + options.maxIncomingPendingConnections,
+          maxConnections: hardCap + options.maxIncomingPendingConnections,
         }),
       ],
       connectionEncrypters: [noise()],
@@ -70,7 +75,10 @@ export async function createP2PHost(common: Common, parameters: CreateP2PHostPar
           maxOutboundStreams: 32,
         }),
       ],
-      connectionGater: parameters.bans.gater,
+      connectionGater: {
+        ...parameters.bans.gater,
+        ...(parameters.denyInboundConnection && { denyInboundConnection: parameters.denyInboundConnection }),
+      },
       connectionMonitor: {
         // The monitor pings every peer and, by default, aborts the connection when a ping is late. Its ping
         // shares the TCP socket with gossip, so behind a few MiB of queued 256 KiB chunks (or on a busy
@@ -81,7 +89,7 @@ export async function createP2PHost(common: Common, parameters: CreateP2PHostPar
         abortConnectionOnPingFailure: false,
       },
       connectionManager: {
-        maxConnections: options.maxConnections,
+        maxConnections: hardCap,
         maxIncomingPendingConnections: options.maxIncomingPendingConnections,
         inboundConnectionThreshold: options.inboundConnectionThreshold,
         // A peer that cannot finish noise + yamux in 10 s is not one we want to gossip 256 KiB chunks with.

@@ -13,6 +13,25 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const common = createTestCommon();
 
 describe("chunk store", () => {
+  it("keeps bans across a reopen and drops the expired ones", async () => {
+    const path = join(dir, "bans");
+    const store = await createChunkStore(common, { path });
+    await store.putBan({ peerId: "12D3KooWlong", untilMs: 5_000, reason: "bad_rpc" });
+    await store.putBan({ peerId: "12D3KooWshort", untilMs: 1_500, reason: "flood" });
+    await store.putBan({ peerId: "12D3KooWgone", untilMs: 9_000, reason: "x" });
+    await store.deleteBan("12D3KooWgone");
+    await store.close();
+    const again = await createChunkStore(common, { path });
+    expect(await again.listBans(1_000)).toEqual([
+      { peerId: "12D3KooWlong", untilMs: 5_000, reason: "bad_rpc" },
+      { peerId: "12D3KooWshort", untilMs: 1_500, reason: "flood" },
+    ]);
+    expect((await again.listBans(2_000)).map((b) => b.peerId)).toEqual(["12D3KooWlong"]);
+    // The expired one was deleted, not only skipped.
+    expect((await again.listBans(0)).map((b) => b.peerId)).toEqual(["12D3KooWlong"]);
+    expect((await again.verifyIntegrity()).ok).toBe(true);
+    await again.close();
+  });
   it("tracks completeness, serves chunks with proofs, and reassembles the contribution", async () => {
     const store = await createChunkStore(common, { path: join(dir, "a") });
     const bytes = randomBytes(10_000);

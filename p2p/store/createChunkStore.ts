@@ -46,10 +46,17 @@ export type ChunkStore = {
    */
   unpruneContribution(dataRoot: Hash): Promise<boolean>;
   totals(): StoreTotals;
+  /** Records a peer ban (`untilMs` epoch ms) so it survives a restart; replaces an earlier one. */
+  putBan(ban: StoredBan): Promise<void>;
+  deleteBan(peerId: string): Promise<void>;
+  /** Bans still in force at `nowMs`; expired ones are deleted on the way. */
+  listBans(nowMs: number): Promise<StoredBan[]>;
   /** Full scan: every index entry has its chunk, every chunk hashes right, counters match. */
   verifyIntegrity(): Promise<IntegrityReport>;
   close(): Promise<void>;
 };
+
+export type StoredBan = { peerId: string; untilMs: number; reason: string };
 
 export class ChunkStoreOpenError extends RetryableError {
   override name = "ChunkStoreOpenError";
@@ -349,6 +356,36 @@ export async function createChunkStore(
         );
       }
       return { ok: problems.length === 0, problems, checkedChunks };
+    },
+    putBan(ban) {
+      const value = new TextEncoder().encode(JSON.stringify({ untilMs: ban.untilMs, reason: ban.reason }));
+      return exclusive(() => db.put(keys.ban(ban.peerId), value, writeOptions));
+    },
+    deleteBan(peerId) {
+      return exclusive(() => db.del(keys.ban(peerId), writeOptions));
+    },
+    async listBans(nowMs) {
+      const out: StoredBan[] = [];
+      const expired: string[] = [];
+      for await (const [key, value] of db.iterator(keys.bans)) {
+        let parsed: { untilMs?: unknown; reason?: unknown } = {};
+        try {
+          parsed = JSON.parse(untext.decode(value)) as typeof parsed;
+        } catch {
+          // An unreadable entry is dropped like an expired one.
+        }
+        const untilMs = typeof parsed.untilMs === "number" ? parsed.untilMs : 0;
+        if (untilMs <= nowMs) expired.push(key);
+        else out.push({ peerId: key.slice(2), untilMs, reason: String(parsed.reason ?? "") });
+      }
+      if (expired.length > 0)
+        await exclusive(() =>
+          db.batch(
+            expired.map((key) => ({ type: "del" as const, key })),
+            writeOptions,
+          ),
+        );
+      return out;
     },
     async close() {
       await queue;

@@ -8,6 +8,7 @@
  *   d/<datanetId:64hex>/<root> per-Datanet index of contributions
  *   s/totals                   size accounting (JSON): unique chunk bytes and count
  *   x/<dataRoot>               tombstone of a pruned contribution: its chunks are not taken again
+ *   b/<peerId>                 a ban (JSON: until, reason), so bans survive a restart; expired ones are dropped
  */
 export const keys = {
   chunk: (chunkHash: string) => `c/${chunkHash}`,
@@ -23,6 +24,8 @@ export const keys = {
   }),
   totals: "s/totals",
   tombstone: (dataRoot: string) => `x/${dataRoot}`,
+  ban: (peerId: string) => `b/${peerId}`,
+  bans: { gt: "b/", lt: "b/~" },
 };
 
 function datanetHex(datanetId: bigint): string {

@@ -9,8 +9,8 @@ import {
 import type { Commitment } from "../commitments/commitmentSource.ts";
 import { checkChunkStructure } from "../gossip/validateChunk.ts";
 import type { P2PHost } from "../host/createP2PHost.ts";
+import type { Misbehaviour } from "../host/createPeerReputation.ts";
 import type { P2POptions } from "../options.ts";
-import type { PeerPenalties } from "./createPeerPenalties.ts";
 import { readFrames, writeFrame } from "./streamFrames.ts";
 import {
   decodeHaveResponse,
@@ -37,7 +37,12 @@ export type SyncClient = {
   have(peer: PeerId, datanetId: bigint): Promise<HaveEntry[]>;
 };
 
-type FetchOutcome = { received: Set<number>; bad: boolean; rateLimited: boolean };
+type FetchOutcome = {
+  received: Set<number>;
+  /** What the server did wrong, if anything: it is charged for it and not asked again in this fetch. */
+  fault?: Extract<Misbehaviour, "FORGED_SYNC_CHUNK" | "MALFORMED_SYNC_RESPONSE" | "SYNC_NO_ANSWER">;
+  rateLimited: boolean;
+};
 
 /** Bounded concurrency across every fetch of this node: a simple counting semaphore. */
 function createSemaphore(limit: number) {
@@ -59,14 +64,20 @@ export function createSyncClient(
   common: Common,
   parameters: {
     host: P2PHost;
-    penalties: PeerPenalties;
+    /** Charges a server for a forged or malformed response, or for none at all. */
+    report(peerId: string, kind: Misbehaviour): void;
     options: Pick<
       P2POptions,
-      "syncBatchSize" | "syncConcurrency" | "syncRequestTimeoutMs" | "maxChunkBytes" | "maxHaveRoots"
+      | "syncBatchSize"
+      | "syncConcurrency"
+      | "syncRequestTimeoutMs"
+      | "syncFirstFrameTimeoutMs"
+      | "maxChunkBytes"
+      | "maxHaveRoots"
     >;
   },
 ): SyncClient {
-  const { host, penalties, options } = parameters;
+  const { host, options } = parameters;
   const log = common.logger.child({ module: "p2p.sync" });
   const fetched = common.metrics.counter("p2p_sync_chunks_total", "Chunks received by sync, by outcome", [
     "outcome",
@@ -76,6 +87,20 @@ export function createSyncClient(
     "Bytes of verified chunks received by sync",
   );
   const limit = createSemaphore(options.syncConcurrency);
+  // How each server did lately: good ones are asked first, ones that failed us go to the back of the line.
+  const record = new Map<string, number>();
+  const rate = (peer: string, delta: number) => {
+    const next = Math.max(-20, Math.min(20, (record.get(peer) ?? 0) + delta));
+    record.delete(peer);
+    record.set(peer, next);
+    if (record.size > 4096) record.delete(record.keys().next().value!);
+  };
+  /** Best servers first (stable for equals, so the caller's preference order survives among them). */
+  const rank = (peers: PeerId[]) =>
+    peers
+      .map((p, i) => ({ p, i, r: record.get(p.toString()) ?? 0 }))
+      .sort((a, b) => b.r - a.r || a.i - b.i)
+      .map((x) => x.p);
   const maxFrame = 1 + encodedChunkMessageLength(MAX_PROOF_HASHES, options.maxChunkBytes);
 
   async function fetchBatch(
@@ -84,20 +109,28 @@ export function createSyncClient(
     indices: number[],
     onChunk: (message: ChunkMessage) => Promise<void>,
   ): Promise<FetchOutcome> {
-    const outcome: FetchOutcome = { received: new Set(), bad: false, rateLimited: false };
+    const outcome: FetchOutcome = { received: new Set(), rateLimited: false };
     const signal = AbortSignal.timeout(options.syncRequestTimeoutMs);
     let stream: Awaited<ReturnType<P2PHost["dialProtocol"]>> | undefined;
     const onAbort = () => stream?.abort(new Error("sync fetch timed out"));
     signal.addEventListener("abort", onAbort, { once: true });
+    let firstFrame: NodeJS.Timeout | undefined;
     try {
       stream = await host.dialProtocol(peer, FETCH_PROTOCOL, { signal });
       await writeFrame(stream, encodeFetchRequest({ dataRoot: commitment.dataRoot, indices }), { signal });
       await stream.close({ signal });
+      // A server that takes the stream and sends nothing must not hold us for the whole request deadline.
+      const opened = stream;
+      firstFrame = setTimeout(() => {
+        outcome.fault = "SYNC_NO_ANSWER";
+        opened.abort(new Error("sync server sent nothing"));
+      }, options.syncFirstFrameTimeoutMs);
       let i = 0;
       for await (const frame of readFrames(stream, maxFrame)) {
+        clearTimeout(firstFrame);
         const index = indices[i++];
         if (index === undefined || frame.length === 0) {
-          outcome.bad = true;
+          outcome.fault = "MALFORMED_SYNC_RESPONSE";
           break;
         }
         if (frame[0] === FetchStatus.RATE_LIMITED) {
@@ -109,8 +142,12 @@ export function createSyncClient(
           maxChunkBytes: commitment.maxChunkBytes ?? options.maxChunkBytes,
           datanetId: commitment.datanetId,
         });
+        if (frame[0] !== FetchStatus.FOUND) {
+          outcome.fault = "MALFORMED_SYNC_RESPONSE";
+          fetched.inc({ outcome: "invalid" });
+          break;
+        }
         if (
-          frame[0] !== FetchStatus.FOUND ||
           !check.ok ||
           check.dataRoot !== commitment.dataRoot.toLowerCase() ||
           check.message.index !== index ||
@@ -118,7 +155,7 @@ export function createSyncClient(
         ) {
           // Every chunk is verified; one that fails means the peer lies, so stop listening to it.
           fetched.inc({ outcome: "invalid" });
-          outcome.bad = true;
+          outcome.fault = "FORGED_SYNC_CHUNK";
           break;
         }
         // Copy out of the stream's buffer: the store and listeners keep these bytes.
@@ -130,9 +167,12 @@ export function createSyncClient(
       }
     } catch (error) {
       fetched.inc({ outcome: "error" });
+      if (error instanceof Error && error.name === "InvalidDataLengthError")
+        outcome.fault = "MALFORMED_SYNC_RESPONSE";
       log.debug({ msg: "Sync fetch failed", peer: peer.toString(), dataRoot: commitment.dataRoot, error });
       stream?.abort(error instanceof Error ? error : new Error(String(error)));
     } finally {
+      clearTimeout(firstFrame);
       signal.removeEventListener("abort", onAbort);
     }
     return outcome;
@@ -146,18 +186,31 @@ export function createSyncClient(
       }
       const stillMissing: number[] = [];
       const badPeers = new Set<string>();
+      const ranked = rank(peers);
+      // Batches spread over the best few servers that have not failed us lately; the rest are the fallback,
+      // best first.
+      const trusted = ranked.filter((p) => (record.get(p.toString()) ?? 0) >= 0).length;
+      const spread = Math.max(1, Math.min(trusted, 4));
       await Promise.all(
         batches.map((batch, b) =>
           limit(async () => {
             let want = batch;
-            // Start each batch at a different peer so one contribution's load spreads out.
-            for (let k = 0; k < peers.length && want.length > 0; k++) {
-              const peer = peers[(b + k) % peers.length]!;
-              if (badPeers.has(peer.toString())) continue;
+            const order = [
+              ...ranked.slice(b % spread, spread),
+              ...ranked.slice(0, b % spread),
+              ...ranked.slice(spread),
+            ];
+            for (const peer of order) {
+              if (want.length === 0) break;
+              const id = peer.toString();
+              if (badPeers.has(id)) continue;
               const outcome = await fetchBatch(peer, commitment, want, onChunk);
-              if (outcome.bad) {
-                badPeers.add(peer.toString());
-                penalties.add(peer.toString(), 20);
+              if (outcome.fault) {
+                badPeers.add(id);
+                rate(id, -5);
+                parameters.report(id, outcome.fault);
+              } else if (outcome.received.size > 0) {
+                rate(id, 1);
               }
               want = want.filter((i) => !outcome.received.has(i));
             }

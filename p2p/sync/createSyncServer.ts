@@ -2,6 +2,7 @@ import type { Connection, Stream } from "@libp2p/interface";
 import type { Common } from "../../config/common/createCommon.ts";
 import { encodeChunkMessage } from "../chunks/chunkMessage.ts";
 import type { P2PHost } from "../host/createP2PHost.ts";
+import type { Misbehaviour } from "../host/createPeerReputation.ts";
 import type { P2POptions } from "../options.ts";
 import type { ChunkStore } from "../store/createChunkStore.ts";
 import { createRateLimiter } from "./createRateLimiter.ts";
@@ -19,14 +20,18 @@ import {
 export type SyncServer = { stop(): Promise<void> };
 
 /**
- * Serves FETCH and HAVE to peers. Every request is bounded: request frame size, indices per request,
- * a per-peer token bucket of chunks served, a deadline per stream, and `maxInboundSyncStreams` per connection.
+ * Serves FETCH and HAVE to peers. Every request is bounded: request frame size, indices per request (each
+ * at most once), bytes per response (`syncMaxResponseBytes`, the rest answered RATE_LIMITED), a per-peer token
+ * bucket of chunks served, a deadline per stream, and `maxInboundSyncStreams` per connection. A request that
+ * does not decode is charged to its sender (MALFORMED_SYNC_REQUEST).
  */
 export async function createSyncServer(
   common: Common,
   parameters: {
     host: P2PHost;
     store: ChunkStore;
+    /** Charges a peer for a request it should not have sent (see `misbehaviourPoints`). */
+    report?(peerId: string, kind: Misbehaviour): void;
     options: Pick<
       P2POptions,
       | "syncServeChunksPerSecond"
@@ -35,6 +40,7 @@ export async function createSyncServer(
       | "maxInboundSyncStreams"
       | "maxOutboundSyncStreams"
       | "maxHaveRoots"
+      | "syncMaxResponseBytes"
     >;
   },
 ): Promise<SyncServer> {
@@ -73,6 +79,7 @@ export async function createSyncServer(
       const request = raw ? decodeFetchRequest(raw) : undefined;
       if (!request) {
         served.inc({ protocol: "fetch", outcome: "malformed" });
+        if (raw) parameters.report?.(peer, "MALFORMED_SYNC_REQUEST");
         stream.abort(new Error("malformed fetch request"));
         return;
       }
@@ -82,7 +89,13 @@ export async function createSyncServer(
         await stream.close({ signal });
         return;
       }
+      let bytes = 0;
       for (const index of request.indices) {
+        if (bytes >= options.syncMaxResponseBytes) {
+          // Enough for one response: the client asks again (or elsewhere) for the rest.
+          await writeFrame(stream, Uint8Array.of(FetchStatus.RATE_LIMITED), { signal });
+          break;
+        }
         const chunk = await store.getChunk(request.dataRoot, index);
         if (!chunk) {
           await writeFrame(stream, Uint8Array.of(FetchStatus.NOT_FOUND), { signal });
@@ -92,12 +105,15 @@ export async function createSyncServer(
         const frame = new Uint8Array(1 + encoded.length);
         frame[0] = FetchStatus.FOUND;
         frame.set(encoded, 1);
+        bytes += frame.length;
         await writeFrame(stream, frame, { signal });
       }
       served.inc({ protocol: "fetch", outcome: "ok" });
       await stream.close({ signal });
     } catch (error) {
       served.inc({ protocol: "fetch", outcome: "error" });
+      if (error instanceof Error && error.name === "InvalidDataLengthError")
+        parameters.report?.(peer, "MALFORMED_SYNC_REQUEST");
       log.debug({ msg: "Fetch request failed", peer, error });
       stream.abort(error instanceof Error ? error : new Error(String(error)));
     }
@@ -108,6 +124,8 @@ export async function createSyncServer(
     try {
       const raw = await firstFrame(stream, 32, signal);
       const datanetId = raw ? decodeDatanetId(raw) : undefined;
+      if (raw && datanetId === undefined)
+        parameters.report?.(connection.remotePeer.toString(), "MALFORMED_SYNC_REQUEST");
       if (datanetId === undefined || !limiter.take(connection.remotePeer.toString(), 1)) {
         served.inc({ protocol: "have", outcome: "refused" });
         stream.abort(new Error("malformed or rate-limited have request"));

@@ -27,6 +27,9 @@ describe("sync protocol frames", () => {
     expect(decodeFetchRequest(encodeFetchRequest({ dataRoot, indices: many }))).toBeUndefined();
     expect(decodeFetchRequest(encodeFetchRequest({ dataRoot, indices: [] }))).toBeUndefined();
     expect(decodeFetchRequest(randomBytes(37))).toBeUndefined();
+    // Duplicate indices: a 1 KB request must not buy the same chunk 256 times.
+    expect(decodeFetchRequest(encodeFetchRequest({ dataRoot, indices: [0, 0] }))).toBeUndefined();
+    expect(decodeFetchRequest(encodeFetchRequest({ dataRoot, indices: [5, 1, 5] }))).toBeUndefined();
     expect(decodeDatanetId(randomBytes(31))).toBeUndefined();
     const entries = Array.from({ length: 5 }, () => ({ dataRoot, present: 1, count: 1 }));
     expect(decodeHaveResponse(encodeHaveResponse(entries), 4)).toBeUndefined();

@@ -5,7 +5,7 @@ import { fromHex, type Hash, toHex } from "../../contracts/merkle/chunkTree.ts";
  * its response (length-prefixed frames), then both ends close.
  *
  * FETCH  /openledger/chunks/fetch/1
- *   request   dataRoot(32) ‖ u16 n ‖ n × u32 index            (n ≤ MAX_FETCH_INDICES)
+ *   request   dataRoot(32) ‖ u16 n ‖ n × u32 index            (1 ≤ n ≤ MAX_FETCH_INDICES, no index twice)
  *   response  one frame per index, in order: u8 status ‖ payload
  *             status 0 NOT_FOUND, 1 FOUND + chunk message (the gossip encoding, proof included),
  *             2 RATE_LIMITED (last frame: come back later or ask another peer)
@@ -39,6 +39,8 @@ export function decodeFetchRequest(data: Uint8Array): FetchRequest | undefined {
   if (n === 0 || n > MAX_FETCH_INDICES || data.length !== 34 + 4 * n) return undefined;
   const indices: number[] = [];
   for (let i = 0; i < n; i++) indices.push(view.getUint32(34 + 4 * i));
+  // The same index twice asks us to send the same chunk again for nothing (256 × index 0 = 64 MiB for 1 KB).
+  if (new Set(indices).size !== n) return undefined;
   return { dataRoot: toHex(data.subarray(0, 32)), indices };
 }
 

@@ -82,12 +82,18 @@ describe("sync verification", () => {
     const first = await joiner.backfill(contribution.dataRoot);
     expect(first.missing).toEqual([0, 1, 2, 3]);
     expect(await joiner.store.getContribution(contribution.dataRoot)).toBeUndefined();
-    // P5: 20 points per forged response, decaying slowly (half-life 5 min).
-    expect(joiner.peerScore(liar.peerId.toString())).toBeLessThan(-19);
+    // One forged chunk is proof of lying: FORGED_SYNC_CHUNK (150 points through P5) bans the server at once,
+    // on every node it lies to, whatever credit it had.
+    expect(joiner.peerScore(liar.peerId.toString())).toBeLessThan(chunkScoreThresholds.graylistThreshold);
+    expect(joiner.isBanned(liar.peerId.toString())).toBe(true);
+    const second = await net.start("joiner2");
+    await second.dial(liar.getMultiaddrs()[0]!.toString());
+    expect((await second.backfill(contribution.dataRoot)).missing).toEqual([0, 1, 2, 3]);
+    expect(second.isBanned(liar.peerId.toString())).toBe(true);
 
     await joiner.dial(honest.multiaddrs()[0]!);
-    const second = await joiner.backfill(contribution.dataRoot);
-    expect(second.missing).toEqual([]);
+    const again = await joiner.backfill(contribution.dataRoot);
+    expect(again.missing).toEqual([]);
     const bytes = await joiner.getContribution(contribution.dataRoot);
     expect(Buffer.from(bytes!).equals(Buffer.concat(contribution.messages.map((m) => m.bytes)))).toBe(true);
     expect((await joiner.store.verifyIntegrity()).ok).toBe(true);
