@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Message } from "@libp2p/gossipsub";
@@ -313,6 +316,125 @@ async function soak(): Promise<BenchFigure[]> {
   }
 }
 
+/**
+ * Honest chunk latency and RSS while one peer floods chunks under never-committed roots at its maximum rate
+ * (test/bench/floodPeer.ts, its own process, a new identity each time it is banned), against the same network
+ * without the flood in the same run. Four nodes in this process; one publishes a 256 KiB committed
+ * contribution every 200 ms and the latency is publish → complete at the flooded node. RSS is this process's
+ * (the four honest nodes), sampled every 250 ms; growth is the peak over the phase minus the value before it.
+ */
+async function flood(): Promise<BenchFigure[]> {
+  const samples = Number(process.env.P2P_FLOOD_SAMPLES ?? 60);
+  const { net, nodes, commitRandom } = await startNetwork(4, 3);
+  const [publisher, target] = nodes as [TestNode, TestNode, ...TestNode[]];
+  const rssMiB = () => process.memoryUsage().rss / MiB;
+  async function phase() {
+    const before = rssMiB();
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssMiB());
+    }, 250);
+    const latencies: number[] = [];
+    try {
+      for (let i = 0; i < samples; i++) {
+        const { bytes, chunked } = commitRandom(DEFAULT_CHUNK_BYTES);
+        let done: (() => void) | undefined;
+        const completed = new Promise<void>((resolve) => {
+          done = resolve;
+        });
+        const off = target.onContributionComplete((r) => {
+          if (r.dataRoot === chunked.dataRoot) done?.();
+        });
+        const t0 = performance.now();
+        await publisher.publish({ datanetId: DATANET, bytes });
+        await Promise.race([completed, new Promise((r) => setTimeout(r, 60_000))]);
+        latencies.push(performance.now() - t0);
+        off();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    return { latencies, growth: Math.max(0, peak - before), before, peak };
+  }
+  try {
+    const quiet = await phase();
+    const seconds = Math.ceil((samples * 0.5 + 10) * 2);
+    const child = spawn(
+      process.execPath,
+      [
+        join(dirname(fileURLToPath(import.meta.url)), "floodPeer.ts"),
+        target.multiaddrs()[0]!,
+        String(seconds),
+        String(DATANET),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    let flooded: Awaited<ReturnType<typeof phase>>;
+    try {
+      await new Promise((r) => setTimeout(r, 3_000)); // the flood is under way before we measure
+      flooded = await phase();
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    const stats = (out.trim() ? JSON.parse(out.trim().split("\n").pop()!) : {}) as {
+      sent?: number;
+      identities?: number;
+    };
+    const dropped = await target.common.metrics.registry
+      .getSingleMetric("olnode_p2p_gossip_dropped_total")
+      ?.get();
+    const extra = {
+      samples,
+      flood: {
+        identitiesBanned: await target.common.metrics.registry
+          .getSingleMetric("olnode_p2p_disconnects_total")
+          ?.get()
+          .then((m) => m.values.reduce((a, v) => a + v.value, 0)),
+        droppedBeforeValidation: dropped?.values.reduce((a, v) => a + v.value, 0),
+        sent: stats.sent,
+        identities: stats.identities,
+      },
+      rssMiB: {
+        quietBefore: Math.round(quiet.before),
+        floodBefore: Math.round(flooded.before),
+        floodPeak: Math.round(flooded.peak),
+      },
+    };
+    const note = "baseline: same 4 nodes, same publishing, no flood (same run)";
+    const p99 = percentile(flooded.latencies, 99);
+    const quietP99 = percentile(quiet.latencies, 99);
+    return [
+      figure(
+        "p2p.flood.p50",
+        percentile(flooded.latencies, 50),
+        "ms",
+        percentile(quiet.latencies, 50),
+        note,
+        extra,
+      ),
+      figure("p2p.flood.p99", p99, "ms", quietP99, note, {
+        target: "<= 2x",
+        met: p99 <= 2 * quietP99,
+        ...extra,
+      }),
+      figure("p2p.flood.rss_growth", flooded.growth, "MiB", quiet.growth, note, {
+        target: "<= 100 MiB",
+        met: flooded.growth <= 100,
+        ...extra,
+      }),
+    ];
+  } finally {
+    await net.stop();
+  }
+}
+
 export default [
   {
     name: "p2p.throughput",
@@ -334,5 +456,10 @@ export default [
     name: "p2p.soak",
     description: "RSS before/after steady gossip (P2P_SOAK_SECONDS, default 60)",
     run: soak,
+  },
+  {
+    name: "p2p.flood",
+    description: "honest chunk p50/p99 and RSS growth while a peer floods uncommitted roots, vs no flood",
+    run: flood,
   },
 ] satisfies Benchmark[];
