@@ -350,6 +350,7 @@ describe("the OpenAPI document against real answers", () => {
     );
     const paid = await one("SELECT account FROM reward_claim LIMIT 1");
     const calls: [string, string][] = [
+      ["/status", "/status"],
       ["/stats", "/stats"],
       ["/datanets/{id}", `/datanets/${c.datanet_id}`],
       ["/datanets/{id}/contributions", `/datanets/${c.datanet_id}/contributions?status=accepted`],
