@@ -72,8 +72,8 @@ export const datanet = onchainTable(
   // REST /datanets: each filter with the id order (owner), the block and time ranges, the transaction lookup.
   (t) => ({
     ownerIdx: index().on(t.owner, t.id),
-    createdBlockIdx: index().on(t.createdBlock),
-    createdAtIdx: index().on(t.createdAt),
+    createdBlockIdx: index().on(t.createdBlock, t.id),
+    createdAtIdx: index().on(t.createdAt, t.id),
     createdTxIdx: index().on(t.createdTx),
   }),
 );
@@ -147,8 +147,8 @@ export const model = onchainTable(
   }),
   (t) => ({
     developerIdx: index().on(t.developer, t.id),
-    registeredBlockIdx: index().on(t.registeredBlock),
-    registeredAtIdx: index().on(t.registeredAt),
+    registeredBlockIdx: index().on(t.registeredBlock, t.id),
+    registeredAtIdx: index().on(t.registeredAt, t.id),
     registeredTxIdx: index().on(t.registeredTx),
   }),
 );
@@ -190,8 +190,8 @@ export const inference = onchainTable(
     payerIdx: index().on(t.payer, t.id),
     developerIdx: index().on(t.developer, t.id),
     statusIdx: index().on(t.status, t.id),
-    recordedBlockIdx: index().on(t.recordedBlock),
-    recordedAtIdx: index().on(t.recordedAt),
+    recordedBlockIdx: index().on(t.recordedBlock, t.id),
+    recordedAtIdx: index().on(t.recordedAt, t.id),
     recordedTxIdx: index().on(t.recordedTx),
     outputRootIdx: index().on(t.outputRoot),
   }),
@@ -292,7 +292,7 @@ export const worker = onchainTable(
   (t) => ({
     registeredIdx: index().on(t.registeredBlock, t.address),
     statusIdx: index().on(t.withdrawn, t.registeredBlock, t.address),
-    registeredAtIdx: index().on(t.registeredAt),
+    registeredAtIdx: index().on(t.registeredAt, t.registeredBlock),
     registeredTxIdx: index().on(t.registeredTx),
   }),
 );

@@ -168,6 +168,10 @@ describe("lists: filters and keyset pages equal SQL over the index", () => {
     expect((await walk("/inferences", "/inferences?order=desc")).map((i) => i.id)).toEqual(
       [...all].reverse(),
     );
+    // Ranges past either end of the chain: empty pages, not errors.
+    for (const query of ["fromBlock=99999999", "toTime=1", "fromTime=1&toBlock=0"]) {
+      expect(await walk("/inferences", `/inferences?${query}`), query).toEqual([]);
+    }
   });
 
   it("workers, by status, in the order of their registration", async () => {
@@ -187,6 +191,27 @@ describe("lists: filters and keyset pages equal SQL over the index", () => {
       total += got.length;
     }
     expect(total).toBe(activity.workers.length);
+    // A time range is read as the block range it covers (block times never decrease).
+    const [t0, t1] = await column(
+      "SELECT registered_at FROM worker ORDER BY registered_block, address LIMIT 2",
+    );
+    for (const query of [
+      `fromTime=${t1}`,
+      `toTime=${t0}`,
+      `fromTime=${t0}&toTime=${t1}&fromBlock=0`,
+      "fromTime=99999999999",
+    ]) {
+      const [from, to] = [
+        /fromTime=(\d+)/.exec(query)?.[1] ?? "0",
+        /toTime=(\d+)/.exec(query)?.[1] ?? "99999999999",
+      ];
+      expect(
+        (await walk("/workers", `/workers?${query}`)).map((w) => w.address),
+        query,
+      ).toEqual(
+        await column(`SELECT address FROM worker WHERE registered_at BETWEEN $1 AND $2 ${order}`, [from, to]),
+      );
+    }
     expect((await walk("/workers", "/workers?order=desc")).map((w) => w.address)).toEqual(
       (await column(`SELECT address FROM worker ${order}`)).reverse(),
     );

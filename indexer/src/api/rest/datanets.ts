@@ -7,7 +7,7 @@ import { cursorInt } from "../params.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { keyset, pageFrom, pageOf } from "./keyset.ts";
 import { addressParam, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
-import { rangeWhere } from "./rangeWhere.ts";
+import { idRangeWhere } from "./rangeWhere.ts";
 import { decimalString, pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -23,17 +23,18 @@ export const datanetRoutes = [
     response: pageSchema(rows.datanet),
     async handler({ query }, { db }) {
       const page = pageFrom(query);
+      const range = await idRangeWhere(
+        db,
+        datanet,
+        { id: datanet.id, block: datanet.createdBlock, time: datanet.createdAt },
+        query,
+      );
+      if (range.empty) return { items: [], nextCursor: null };
       const k = keyset(datanet.id, page, cursorInt);
       const found = await db
         .select()
         .from(datanet)
-        .where(
-          and(
-            query.owner ? eq(datanet.owner, query.owner) : undefined,
-            rangeWhere(query, datanet.createdBlock, datanet.createdAt),
-            k.after,
-          ),
-        )
+        .where(and(query.owner ? eq(datanet.owner, query.owner) : undefined, range.where, k.after))
         .orderBy(k.orderBy)
         .limit(page.limit + 1);
       return pageOf(found, page, (r) => [r.id]);

@@ -8,7 +8,7 @@ import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { keyset, pageFrom, pageOf } from "./keyset.ts";
 import { addressParam, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
-import { rangeWhere } from "./rangeWhere.ts";
+import { idRangeWhere } from "./rangeWhere.ts";
 import { pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -30,6 +30,13 @@ export const inferenceRoutes = [
     response: pageSchema(rows.inference),
     async handler({ query }, { db }) {
       const page = pageFrom(query);
+      const range = await idRangeWhere(
+        db,
+        inference,
+        { id: inference.id, block: inference.recordedBlock, time: inference.recordedAt },
+        query,
+      );
+      if (range.empty) return { items: [], nextCursor: null };
       const k = keyset(inference.id, page, cursorInt);
       const found = await db
         .select()
@@ -40,7 +47,7 @@ export const inferenceRoutes = [
             query.payer ? eq(inference.payer, query.payer) : undefined,
             query.developer ? eq(inference.developer, query.developer) : undefined,
             query.status ? eq(inference.status, query.status) : undefined,
-            rangeWhere(query, inference.recordedBlock, inference.recordedAt),
+            range.where,
             k.after,
           ),
         )

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, lt, or } from "ponder";
+import { and, asc, desc, eq, gt, gte, lt, lte, or } from "ponder";
 import { httpError } from "../httpError.ts";
-import { decodeCursor, encodeCursor } from "../params.ts";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor } from "../params.ts";
 
 type AnyColumn = Parameters<typeof asc>[0];
 
@@ -10,7 +10,7 @@ export type Page = { limit: number; cursor: string[] | undefined; order: "asc" |
 export function pageFrom(
   query: { limit?: number; cursor?: string; order?: "asc" | "desc" },
   arity = 1,
-  defaultLimit = 25,
+  defaultLimit = DEFAULT_LIMIT,
 ): Page {
   return {
     limit: query.limit ?? defaultLimit,
@@ -26,6 +26,7 @@ export function pageFrom(
  */
 export function keysetOf(columns: AnyColumn[], page: Page, parses: ((s: string) => unknown)[]) {
   const cmp = page.order === "asc" ? gt : lt;
+  const cmpOrEq = page.order === "asc" ? gte : lte;
   const dir = page.order === "asc" ? asc : desc;
   let after: ReturnType<typeof and>;
   if (page.cursor) {
@@ -35,6 +36,8 @@ export function keysetOf(columns: AnyColumn[], page: Page, parses: ((s: string) 
       const strict = cmp(columns[i]!, values[i]);
       after = after ? or(strict, and(eq(columns[i]!, values[i]), after)) : strict;
     }
+    // a >= x as well: the same rows, but an index on (a, b) can start its range there instead of filtering.
+    if (columns.length > 1) after = and(cmpOrEq(columns[0]!, values[0]), after);
   }
   return { after, orderBy: columns.map((c) => dir(c)) };
 }

@@ -6,7 +6,7 @@ import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { keyset, pageFrom, pageOf } from "./keyset.ts";
 import { addressParam, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
-import { rangeWhere } from "./rangeWhere.ts";
+import { idRangeWhere } from "./rangeWhere.ts";
 import { pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -21,17 +21,18 @@ export const modelRoutes = [
     response: pageSchema(rows.model),
     async handler({ query }, { db }) {
       const page = pageFrom(query);
+      const range = await idRangeWhere(
+        db,
+        model,
+        { id: model.id, block: model.registeredBlock, time: model.registeredAt },
+        query,
+      );
+      if (range.empty) return { items: [], nextCursor: null };
       const k = keyset(model.id, page, cursorInt);
       const found = await db
         .select()
         .from(model)
-        .where(
-          and(
-            query.developer ? eq(model.developer, query.developer) : undefined,
-            rangeWhere(query, model.registeredBlock, model.registeredAt),
-            k.after,
-          ),
-        )
+        .where(and(query.developer ? eq(model.developer, query.developer) : undefined, range.where, k.after))
         .orderBy(k.orderBy)
         .limit(page.limit + 1);
       return pageOf(found, page, (r) => [r.id]);
