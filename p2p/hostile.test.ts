@@ -309,12 +309,15 @@ describe("hostile peers", () => {
     expect(first.missing).toEqual([]);
     const charged = await metric(node, "p2p_misbehaviour_total", { kind: "SYNC_NO_ANSWER" });
     expect(charged).toBeGreaterThanOrEqual(1);
-    // Next time the good server is asked first: the mute one is not even tried.
+    // Next time the good server is asked first: the mute one is not even tried. Counted by the requests it
+    // receives, not by charges: a charge for a request of the first backfill may still land late (its
+    // no-answer timer runs on after the good server completed the contribution).
+    const asked = held.length;
     const d = contribution(130);
     for (const m of d.messages) await holder.store.putChunk(m);
     commit(d);
     expect((await node.backfill(d.dataRoot)).missing).toEqual([]);
-    expect(await metric(node, "p2p_misbehaviour_total", { kind: "SYNC_NO_ANSWER" })).toBe(charged);
+    expect(held.length).toBe(asked);
     for (const stream of held) stream.abort(new Error("done"));
   });
 
