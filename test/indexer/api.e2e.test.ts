@@ -1,12 +1,15 @@
 import { request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { parse } from "graphql";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_LIMITS } from "../../indexer/src/api/apiLimits.ts";
-import { QUERY_COST_LIMITS } from "../../indexer/src/api/graphql/estimateQueryCost.ts";
+import { estimateQueryCost, QUERY_COST_LIMITS } from "../../indexer/src/api/graphql/estimateQueryCost.ts";
 import type { IndexerProcess } from "../../indexer/startIndexer.ts";
 import type { TestChain } from "../harness/anvil.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
 import { generateProtocolActivity } from "../harness/protocolActivity.ts";
+import { notYet, waitFor } from "../harness/waitFor.ts";
 import { startDeployedChain, startTestIndexer, waitForBlock } from "./indexerFixture.ts";
 
 /**
@@ -341,4 +344,81 @@ describe("browsers", () => {
       expect(evil.status, path).toBe(403);
     }
   });
+});
+
+describe("GraphQL: expensive queries cannot hold the API, and stop at the deadline", () => {
+  /** Over the heavy threshold and within the budget: a page of contributions, each with a page of attributions. */
+  const HEAVY = "{ contributions(limit: 90) { items { id attributions(limit: 1) { items { id } } } } }";
+  const graphqlBackends = async (admin: pg.Client) =>
+    (
+      await admin.query<{ app: string; state: string; wait: string | null; query: string }>(
+        "select application_name as app, state, wait_event_type as wait, query from pg_stat_activity where application_name like 'olnode_graphql%' and state <> 'idle'",
+      )
+    ).rows;
+
+  it("runs one expensive query at a time on its own pool, refuses a full line with 429 and a retry time, and cancels its SQL at the deadline", async () => {
+    expect(estimateQueryCost(parse(HEAVY)).cost).toBeGreaterThan(API_LIMITS.graphqlHeavyCost);
+    expect(estimateQueryCost(parse(HEAVY)).problems).toEqual([]);
+    // Two connections: one holds the lock in a transaction; the other watches pg_stat_activity, whose rows a
+    // transaction would keep from its first read.
+    const locker = new pg.Client({ connectionString: db.url, application_name: "api_e2e_lock" });
+    const admin = new pg.Client({ connectionString: db.url, application_name: "api_e2e_watch" });
+    await locker.connect();
+    await admin.connect();
+    try {
+      // Every nested page of HEAVY waits for this lock, so the query is still running when its deadline comes.
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE idx_api.attribution IN ACCESS EXCLUSIVE MODE");
+      let answered: unknown;
+      const first = gql({ query: HEAVY }).then((r) => {
+        answered = { status: r.status, text: r.text.slice(0, 300) };
+        return r;
+      });
+      const blocked = await waitFor("the expensive query to wait for the lock on its own pool", async () => {
+        const rows = await graphqlBackends(admin);
+        const all = await admin.query(
+          "select application_name as app, state, wait_event_type as wait, left(query, 80) as query from pg_stat_activity where datname = current_database()",
+        );
+        return rows.some((r) => r.app === "olnode_graphql_heavy" && r.wait === "Lock")
+          ? rows
+          : notYet("an olnode_graphql_heavy backend waiting for a lock", { answered, all: all.rows });
+      });
+      expect(blocked.filter((r) => r.app === "olnode_graphql_heavy")).toHaveLength(
+        API_LIMITS.graphqlHeavyConnections,
+      );
+      // REST and cheap GraphQL do not wait behind it.
+      expect((await fetch(`${indexer.url}/api/v1/stats`)).status).toBe(200);
+      expect((await gql({ query: "{ datanets(limit: 1) { items { id } } }" })).status).toBe(200);
+      // One runs, graphqlHeavyQueue wait, the rest are refused at once.
+      const extra = API_LIMITS.graphqlHeavyQueue + 4;
+      const others = await Promise.all(Array.from({ length: extra }, () => gql({ query: HEAVY })));
+      const refused = others.filter((r) => r.status === 429);
+      expect(refused).toHaveLength(4);
+      for (const r of refused) {
+        expect(r.json.errors![0]!.extensions.code).toBe("TOO_MANY_EXPENSIVE_QUERIES");
+        // The Retry-After header does not get through Ponder's server; the body carries the same number.
+        expect(r.json.errors![0]!.extensions.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      }
+      expect(others.filter((r) => r.status === 503)).toHaveLength(API_LIMITS.graphqlHeavyQueue);
+      const late = await first;
+      expect(late.status).toBe(503);
+      expect(late.json.errors![0]!.extensions.code).toBe("DEADLINE_EXCEEDED");
+      // At the deadline the statement was cancelled in Postgres, and no further nested page started.
+      await waitFor(
+        "no GraphQL statement left running after the deadline",
+        async () => {
+          const rows = await graphqlBackends(admin);
+          return rows.length === 0 ? true : notYet("no active olnode_graphql* backend", rows);
+        },
+        { timeoutMs: 3_000 },
+      );
+      const waiting = await admin.query("select count(*)::int as n from pg_locks where not granted");
+      expect(waiting.rows[0].n).toBe(0);
+    } finally {
+      await locker.query("ROLLBACK").catch(() => undefined);
+      await locker.end();
+      await admin.end();
+    }
+    expect((await gql({ query: "{ contributions(limit: 5) { items { id } } }" })).status).toBe(200);
+  }, 60_000);
 });
