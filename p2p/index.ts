@@ -31,6 +31,6 @@ export {
 } from "./createP2PNode.ts";
 export { chunkTopic } from "./gossip/chunkTopic.ts";
 export type { ChunkValidation } from "./gossip/validateChunk.ts";
-export { PeerKeyFileError } from "./host/loadPeerKey.ts";
+export { loadPeerKey, PeerKeyFileError } from "./host/loadPeerKey.ts";
 export { defaultP2POptions, type P2POptions } from "./options.ts";
 export type { ChunkStore, ContributionRecord } from "./store/createChunkStore.ts";

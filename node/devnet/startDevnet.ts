@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PublicClient, WalletClient } from "viem";
-import { type Common, createCommon } from "../../config/common/createCommon.ts";
+import type { Common } from "../../config/common/createCommon.ts";
 import type { Logger } from "../../config/common/createLogger.ts";
 import { createShutdown } from "../../config/common/createShutdown.ts";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
@@ -12,10 +12,9 @@ import { DEVNET_FUNDED_ACCOUNTS, DEVNET_KEYS } from "../../contracts/deploy/devn
 import { startIndexer } from "../../indexer/startIndexer.ts";
 import type { OlNode } from "../daemon/createNode.ts";
 import { activateDevnetWorkers } from "./activateDevnetWorkers.ts";
-import { createEpochCloser } from "./createEpochCloser.ts";
 import { startRunRecord } from "./createRunRecord.ts";
-import { createTrafficGenerator } from "./createTrafficGenerator.ts";
 import { deployDevnetContracts } from "./deployDevnetContracts.ts";
+import { startDevnetActivity } from "./startDevnetActivity.ts";
 import { startDevnetDatabase } from "./startDevnetDatabase.ts";
 import { type DevnetNodeInfo, startDevnetNodes } from "./startDevnetNodes.ts";
 
@@ -167,38 +166,19 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       ...(signal && { signal }),
     });
 
-    const closer = createEpochCloser(commons[0]!, {
+    if (parameters.traffic ?? true) step("starting the traffic generator");
+    const { traffic } = startDevnetActivity({
+      common: commons[0]!,
+      logger,
       publicClient: chain.publicClient,
-      walletClient: chain.wallet(DEVNET_KEYS.deployer),
-      epochManager: chain.addresses.epochManager,
+      wallet: chain.wallet,
+      addresses: chain.addresses,
       fromBlock: chain.deploymentBlock,
+      publisher: nodes[nodes.length - 1]!.p2p!,
+      shutdown,
+      ...(parameters.traffic !== undefined && { traffic: parameters.traffic }),
+      ...(parameters.trafficIntervalMs !== undefined && { trafficIntervalMs: parameters.trafficIntervalMs }),
     });
-    const closerTimer = setInterval(() => void closer.closeEnded(), 3_000);
-    shutdown.add("epoch closer", () => clearInterval(closerTimer));
-
-    let traffic: ReturnType<typeof createTrafficGenerator> | undefined;
-    if (parameters.traffic ?? true) {
-      step("starting the traffic generator");
-      const trafficCommon = createCommon({
-        logger: logger.child({ service: "traffic" }),
-        defaultMetrics: false,
-      });
-      traffic = createTrafficGenerator(trafficCommon, {
-        publicClient: chain.publicClient,
-        owner: chain.wallet(DEVNET_KEYS.owner),
-        contributors: DEVNET_KEYS.contributors.map(chain.wallet),
-        payer: chain.wallet(DEVNET_KEYS.payer),
-        addresses: chain.addresses,
-        publisher: nodes[nodes.length - 1]!.p2p!,
-      });
-      const t = traffic;
-      const timer = setInterval(() => void t.step(), parameters.trafficIntervalMs ?? 1500);
-      void t.step();
-      shutdown.add("traffic", async () => {
-        clearInterval(timer);
-        await trafficCommon.shutdown.kill("devnet stop");
-      });
-    }
     signal?.throwIfAborted();
 
     return {

@@ -47,6 +47,15 @@ const INDEXER_PORT = FIELDS_BY_KEY.get("indexer.port")!.defaultValue as number;
 // Services that run once and exit, and the try-out profile: no restart policy wanted there.
 const ONE_SHOT = new Set(["op-geth-init", "devnet-setup"]);
 const isDevnet = (s: Service) => s.profiles?.includes("devnet") ?? false;
+const DEVNET_SERVICES = [
+  "devnet-anvil",
+  "devnet-setup",
+  "devnet-indexer",
+  "devnet-node",
+  "devnet-node-2",
+  "devnet-traffic",
+];
+const DEVNET_NODES = ["devnet-node", "devnet-node-2"];
 
 /** `source:target[:mode]` or the long syntax, as docker-compose 1.x and 2.x print them. */
 function mounts(service: Service): { source: string; target: string; readOnly: boolean; bind: boolean }[] {
@@ -128,7 +137,7 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
     );
     expect(all().services.prometheus!.profiles).toEqual(["monitoring"]);
     expect(all().services.grafana!.profiles).toEqual(["monitoring"]);
-    for (const name of ["devnet-anvil", "devnet-setup", "devnet-indexer", "devnet-node"]) {
+    for (const name of DEVNET_SERVICES) {
       expect(all().services[name]!.profiles, name).toEqual(["devnet"]);
     }
   });
@@ -151,9 +160,14 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
     expect(ours.map(([n]) => n)).toEqual(
       expect.arrayContaining(["indexer", "node", "devnet-anvil", "devnet-node"]),
     );
-    for (const [, service] of ours) {
+    const version = documented.get("OLNODE_VERSION")!.value;
+    for (const [name, service] of ours) {
       expect(service.build).toMatchObject({ dockerfile: "docker/Dockerfile" });
-      expect(service.image).toBe(`openledger/olnode:${documented.get("OLNODE_VERSION")!.value}`);
+      // anvil and the setup's /devnet come only in the devnet image (the Dockerfile's devnet stage); the
+      // indexer, nodes and traffic run the production image.
+      const devnetImage = name === "devnet-anvil" || name === "devnet-setup";
+      expect(service.build, name).toMatchObject({ target: devnetImage ? "devnet" : "production" });
+      expect(service.image, name).toBe(`openledger/olnode:${version}${devnetImage ? "-devnet" : ""}`);
     }
   });
 
@@ -200,7 +214,7 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
 
   it("health-checks the node and the indexer on their own ports", () => {
     const s = all().services;
-    for (const name of ["node", "devnet-node"]) {
+    for (const name of ["node", ...DEVNET_NODES, "devnet-traffic"]) {
       expect(healthcheckText(s[name]!), name).toContain(`127.0.0.1:${HTTP_PORT}/health`);
     }
     for (const name of ["indexer", "devnet-indexer"]) {
@@ -224,9 +238,19 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
         if (m.bind) expect(m.readOnly, `${name}: bind mount ${m.source} must be :ro`).toBe(true);
       }
     }
-    const devnetState = mounts(s["devnet-node"]!).find((m) => m.target === "/devnet")!;
-    expect(devnetState.readOnly).toBe(true);
-    expect(s["devnet-node"]!.environment!.OLNODE__WORKER__KEYSTORE_FILE).toMatch(/^\/devnet\//);
+    for (const name of [...DEVNET_NODES, "devnet-indexer", "devnet-traffic"]) {
+      const devnetState = mounts(s[name]!).find((m) => m.target === "/devnet")!;
+      expect(devnetState.readOnly, name).toBe(true);
+    }
+    // Each devnet node reads the config devnet-setup wrote for it (keys, identity, bootstrap peers).
+    expect(DEVNET_NODES.map((n) => s[n]!.environment!.OLNODE_CONFIG)).toEqual([
+      "/devnet/node-1/config.json",
+      "/devnet/node-2/config.json",
+    ]);
+    const dataVolumes = DEVNET_NODES.map(
+      (n) => mounts(s[n]!).find((m) => m.target === "/var/lib/olnode")!.source,
+    );
+    expect(new Set(dataVolumes).size).toBe(DEVNET_NODES.length);
     const data = mounts(node).find((m) => m.target === "/var/lib/olnode")!;
     expect(data.bind).toBe(false);
     expect(Object.keys(all().volumes ?? {})).toContain(data.source.replace(/^openledger_/, ""));
@@ -253,16 +277,26 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
       postgres: "service_healthy",
       "devnet-setup": "service_completed_successfully",
     });
-    expect(dependsOn(s["devnet-node"]!)).toMatchObject({ "devnet-indexer": "service_healthy" });
+    for (const name of DEVNET_NODES)
+      expect(dependsOn(s[name]!), name).toMatchObject({ "devnet-indexer": "service_healthy" });
+    expect(dependsOn(s["devnet-traffic"]!)).toMatchObject({
+      "devnet-node": "service_healthy",
+      "devnet-node-2": "service_healthy",
+    });
   });
 
   it("keeps the devnet on its own Postgres schemas, away from the operator's", () => {
     const s = all().services;
     const schemas = (svc: Service) =>
       ["INDEXER", "VIEWS", "WORKER"].map((k) => svc.environment![`OLNODE__DATABASE__${k}_SCHEMA`]);
-    for (const name of ["devnet-indexer", "devnet-node"]) {
+    for (const name of ["devnet-indexer", ...DEVNET_NODES, "devnet-traffic"]) {
       for (const schema of schemas(s[name]!)) expect(schema, name).toMatch(/^devnet/);
     }
+    // Each node keeps its worker state apart.
+    const workerSchemas = [...DEVNET_NODES, "devnet-traffic"].map(
+      (n) => s[n]!.environment!.OLNODE__DATABASE__WORKER_SCHEMA,
+    );
+    expect(new Set(workerSchemas).size).toBe(workerSchemas.length);
     expect(s["devnet-node"]!.environment!.OLNODE__NETWORK).toBe("devnet");
   });
 

