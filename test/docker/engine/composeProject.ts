@@ -91,7 +91,8 @@ export function composeProject(
         "devnet",
         ...args,
       ],
-      { env: engine.env, timeoutMs },
+      // Container removal on a slow disk can outlast docker-compose's default 60 s HTTP timeout.
+      { env: { ...engine.env, COMPOSE_HTTP_TIMEOUT: "600" }, timeoutMs },
     );
   const label = `label=com.docker.compose.project=${parameters.name}`;
   const ids = async (kind: "ps" | "volume" | "network") => {

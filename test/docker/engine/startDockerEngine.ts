@@ -71,12 +71,21 @@ export function runCommand(
 }
 
 /**
- * A private Docker engine: dockerd with the vfs storage driver (works on any filesystem, no overlay
- * needed), no iptables rules and no default bridge, its own data root, exec root and socket under `dir`, so
- * it never touches a system engine. Compose's user-defined networks still connect containers; port
- * publishing goes through docker-proxy. Builds use `--network host` (no NAT without iptables).
+ * A private Docker engine: dockerd with overlay2 where the kernel and file system allow it, else vfs (works
+ * anywhere, but every layer and container is a full copy: many times slower), no iptables rules and no
+ * default bridge, its own data root, exec root and socket under `dir`, so it never touches a system engine.
+ * Compose's user-defined networks still connect containers; port publishing goes through docker-proxy.
+ * Builds use `--network host` (no NAT without iptables).
  */
 export async function startDockerEngine(dir: string): Promise<DockerEngine> {
+  try {
+    return await startDockerd(join(dir, "overlay2"), "overlay2");
+  } catch {
+    return await startDockerd(join(dir, "vfs"), "vfs");
+  }
+}
+
+async function startDockerd(dir: string, storageDriver: "overlay2" | "vfs"): Promise<DockerEngine> {
   mkdirSync(dir, { recursive: true });
   const socket = join(dir, "docker.sock");
   const logFile = join(dir, "dockerd.log");
@@ -85,7 +94,7 @@ export async function startDockerEngine(dir: string): Promise<DockerEngine> {
   const child: ChildProcess = spawn(
     dockerd,
     [
-      "--storage-driver=vfs",
+      `--storage-driver=${storageDriver}`,
       "--iptables=false",
       "--ip-masq=false",
       "--bridge=none",
