@@ -106,7 +106,7 @@ describe.skipIf(unavailable !== undefined && !required)(
         },
         { timeoutMs: 600_000, intervalMs: 3000, diagnose },
       );
-    });
+    }, 660_000);
 
     it("runs every olnode container as a non-root user", async () => {
       for (const c of await project.containers()) {
@@ -116,7 +116,7 @@ describe.skipIf(unavailable !== undefined && !required)(
         const uid = (await engine!.docker(["exec", c.Name.replace(/^\//, ""), "id", "-u"])).trim();
         expect(uid, service(c)).toBe("1000");
       }
-    });
+    }, 120_000);
 
     it("accepts contributions, attributes inferences and lands attestations on-chain, seen in GraphQL", async () => {
       const counts = await waitFor(
@@ -169,7 +169,7 @@ describe.skipIf(unavailable !== undefined && !required)(
         );
         expect(ready.status).toBe(200);
       }
-    });
+    }, 900_000);
 
     it("resumes after down and up on the same volumes, without re-indexing from block 0", async () => {
       const before = await graphql<Counts>(graphqlUrl, COUNTS);
@@ -196,13 +196,13 @@ describe.skipIf(unavailable !== undefined && !required)(
       expect(await project.compose(["logs", "--no-color", "devnet-setup"])).toMatch(
         /contracts already on chain/,
       );
-    });
+    }, 1_800_000);
 
     it("leaves no container, network or volume after down -v", async () => {
       await project.compose(["down", "-v", "--timeout", "30"], 300_000);
       expect(await project.containers()).toEqual([]);
       expect(await project.networks()).toEqual([]);
       expect(await project.volumes()).toEqual([]);
-    });
+    }, 400_000);
   },
 );
