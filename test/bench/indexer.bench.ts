@@ -290,6 +290,8 @@ const benchmarks: Benchmark[] = [
           throw new Error(`the index did not equal the chain within 120 s: ${last}`);
         };
         await send("second");
+        // A reorg of depth 29 must never reach below the deployment and the Datanet (round 0 reverted them).
+        await s.chain.mine(30);
         await converged(performance.now());
 
         const random = createRandom("reorg-converge");
