@@ -11,7 +11,7 @@ import { type DockerEngine, dockerEngineUnavailable, startDockerEngine } from ".
  * The packaging for real: a private Docker engine, stand-in base images made offline, the olnode images built
  * with docker/Dockerfile, and compose's devnet profile brought up as an operator would (anvil, Postgres,
  * setup, indexer, two nodes, traffic). Opt-in: OLNODE_DOCKER_E2E=1 runs it (and then it must run); otherwise it is
- * no engine can start here (not root, or dockerd / docker-compose / debootstrap missing).
+ * skipped with that hint. It needs root, dockerd, docker-compose and debootstrap.
  */
 const unavailable = dockerEngineUnavailable();
 // Opt-in for now (OLNODE_DOCKER_E2E=1, then it must run): inside the whole suite, on 2 cores, its 12 minutes of
