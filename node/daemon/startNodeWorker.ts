@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { LocalAccount, PublicClient } from "viem";
 import type { Common } from "../../config/common/createCommon.ts";
 import type { Config } from "../../config/loadConfig.ts";
@@ -98,6 +99,9 @@ export async function startNodeWorker(
         subjects,
         content: p2p,
         tokenizer: createTiktokenTokenizer(),
+        // Corpora become index files searched in place, one open at a time: the worker's memory stays
+        // bounded whatever the Datanets' size (a corpus in memory costs 8 bytes/token).
+        indexDir: attributionIndexDir(config),
       }),
       healthy: () => {
         const s = follower.status();
@@ -119,6 +123,11 @@ export async function startNodeWorker(
   void worker.tick();
   common.shutdown.add("worker", () => worker.stop());
   return { worker, txFailing: () => submitter.failing() };
+}
+
+/** Where the worker keeps its corpora as attribution index files (its own folder, emptied at start). */
+export function attributionIndexDir(config: Pick<Config, "dataDir">): string {
+  return join(config.dataDir, "attribution-index");
 }
 
 /** A decimal OPEN amount ("1.5") in wei. */

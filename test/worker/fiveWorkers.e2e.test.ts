@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { type Address, keccak256 } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../config/common/createLogger.ts";
@@ -11,6 +13,7 @@ import {
   epochManagerAbi,
 } from "../../contracts/generated/index.ts";
 import { createTiktokenTokenizer } from "../../node/attribution/index.ts";
+import { attributionIndexDir } from "../../node/daemon/startNodeWorker.ts";
 import { buildAttributionClaim } from "../../node/devnet/buildAttributionClaim.ts";
 import { type Devnet, startDevnet } from "../../node/devnet/startDevnet.ts";
 import { createRandom, mutateWords, syntheticText } from "../../node/worker/validation/syntheticText.ts";
@@ -93,8 +96,9 @@ describe("five workers on a devnet", () => {
     timeout: 600_000,
   }, async () => {
     const t0 = Date.now();
+    const devnetDirPath = makeTempDir("olnode-five-workers-");
     devnet = await startDevnet({
-      dir: makeTempDir("olnode-five-workers-"),
+      dir: devnetDirPath,
       nodes: 5,
       traffic: false,
       logger: createLogger({
@@ -288,6 +292,14 @@ describe("five workers on a devnet", () => {
     progressLog(`phase 2 submitted at ${Date.now() - t0} ms`);
     await driver.settle(expected);
     progressLog(`phase 2 settled at ${Date.now() - t0} ms`);
+    // The daemons re-checked the inferences from index files on disk (searched in place), not from corpora
+    // held in memory: the workers that voted on an inference kept its corpus under <dataDir>/attribution-index.
+    const indexFiles = devnet.nodes.map((n) => {
+      const dir = attributionIndexDir({ dataDir: join(devnetDirPath, n.name) });
+      return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".idx")).length : 0;
+    });
+    progressLog(`attribution index files per node: ${indexFiles.join(", ")}`);
+    expect(indexFiles.filter((n) => n > 0).length).toBeGreaterThan(0);
 
     // Phase 3: a good contribution committed past the availability deadline whose chunks follow seconds later
     // (as with `olnode contribute`, which commits first and may wait for subscribers before publishing): the
