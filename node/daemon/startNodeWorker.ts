@@ -19,6 +19,7 @@ import { migrateWorkerDb } from "../worker/db/migrateWorkerDb.ts";
 import { isAlreadyDone } from "../worker/revertMeaning.ts";
 import type { createIndexerSubjectSource } from "../worker/subjects/createIndexerSubjectSource.ts";
 import { createTxSubmitter, type TxFailing } from "../worker/tx/createTxSubmitter.ts";
+import { watchAccountBalance } from "../worker/watchAccountBalance.ts";
 import { watchIndexCurrent } from "./watchIndexCurrent.ts";
 
 export type StartNodeWorkerParameters = {
@@ -81,6 +82,8 @@ export async function startNodeWorker(
         error: (error as Error).message,
       }),
     );
+  // For the low-balance alert (docker/prometheus/alerts.yml): gas for attestations runs out silently otherwise.
+  watchAccountBalance(common, { client: publicClient, address: account.address });
   const indexCurrent = watchIndexCurrent(common, {
     indexedBlock: () => subjects.indexedBlock(),
     head: () => follower.status().head?.number,

@@ -35,6 +35,15 @@ describe("node HTTP server (real sockets)", () => {
       expect(await (await fetch(`${server.url}/status`)).json()).toEqual({ head: "123", peers: 3 });
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toContain('olnode_http_requests_total{route="/ready",code="503"} 1');
+      // The readiness checks are scraped too, so an alert needs no probe of /ready.
+      expect(metrics).toMatch(/^olnode_ready 1$/m);
+      expect(metrics).toContain('olnode_ready_check{check="chain"} 1');
+      synced = false;
+      const scraped = await (await fetch(`${server.url}/metrics`)).text();
+      expect(scraped).toMatch(/^olnode_ready 0$/m);
+      expect(scraped).toContain('olnode_ready_check{check="chain"} 0');
+      expect(scraped).toContain('olnode_ready_check{check="broken"} 0');
+      expect(scraped).toContain('olnode_ready_check{check="p2p"} 1');
       expect((await fetch(`${server.url}/nope`)).status).toBe(404);
       expect((await fetch(`${server.url}/health`, { method: "POST" })).status).toBe(405);
       // During shutdown the node reports itself not ready and not healthy before the socket closes.

@@ -57,7 +57,8 @@ function json(res: ServerResponse, code: number, body: unknown) {
 
 /**
  * The node's operational HTTP endpoints: `/health` (the process is alive and serving), `/ready` (every
- * readiness check passes, else 503 with the failing reasons), `/status` (JSON), `/metrics` (Prometheus).
+ * readiness check passes, else 503 with the failing reasons), `/status` (JSON), `/metrics` (Prometheus;
+ * `olnode_ready` and `olnode_ready_check{check}` carry the readiness checks, evaluated at each scrape).
  * Read-only, no request bodies: safe to expose to a load balancer.
  */
 export async function createNodeHttpServer(
@@ -69,6 +70,26 @@ export async function createNodeHttpServer(
     "route",
     "code",
   ]);
+  // What /ready answers, for alerting without a probe: refreshed on every /ready and /metrics request.
+  const ready = metrics.gauge("ready", "1 when every readiness check passes (/ready answers 200), else 0");
+  const readyCheck = metrics.gauge("ready_check", "1 when this readiness check passes, else 0", ["check"]);
+
+  /** Runs every readiness check (a check that throws fails with its message) and updates the gauges. */
+  async function checkReadiness() {
+    const results = await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => {
+        try {
+          return [name, await check()] as const;
+        } catch (error) {
+          return [name, { ok: false, reason: (error as Error).message }] as const;
+        }
+      }),
+    );
+    const ok = results.every(([, r]) => r.ok) && !shutdown.isShuttingDown();
+    for (const [name, r] of results) readyCheck.set({ check: name }, r.ok ? 1 : 0);
+    ready.set(ok ? 1 : 0);
+    return { ok, results };
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = pathOf(req.url);
@@ -92,17 +113,7 @@ export async function createNodeHttpServer(
         });
         return String(res.statusCode);
       case "/ready": {
-        const results = await Promise.all(
-          Object.entries(options.readiness).map(async ([name, check]) => {
-            try {
-              return [name, await check()] as const;
-            } catch (error) {
-              return [name, { ok: false, reason: (error as Error).message }] as const;
-            }
-          }),
-        );
-        const failing = results.filter(([, r]) => !r.ok);
-        const ok = failing.length === 0 && !shutdown.isShuttingDown();
+        const { ok, results } = await checkReadiness();
         json(res, ok ? 200 : 503, {
           ready: ok,
           checks: Object.fromEntries(results.map(([n, r]) => [n, r.ok ? "ok" : (r.reason ?? "not ready")])),
@@ -113,6 +124,7 @@ export async function createNodeHttpServer(
         json(res, 200, await options.status());
         return "200";
       case "/metrics":
+        await checkReadiness();
         res.writeHead(200, { "content-type": metrics.registry.contentType });
         res.end(await metrics.render());
         return "200";

@@ -98,7 +98,14 @@ describe("olnode start (as a process, configured only through env)", () => {
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(503);
     expect(JSON.stringify(await ready.json())).toContain("no p2p peers");
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain("olnode_chain_head_block");
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain("olnode_chain_head_block");
+    // What the alert rules (docker/prometheus/alerts.yml) read: readiness and the gas account's balance.
+    expect(metrics).toMatch(/^olnode_ready 0$/m);
+    expect(metrics).toContain('olnode_ready_check{check="p2p"} 0');
+    const balance = Number(/^olnode_worker_balance_open (\S+)$/m.exec(metrics)?.[1]);
+    expect(balance).toBeGreaterThan(0);
+    expect(balance).toBeLessThanOrEqual(100); // funded with 100 OPEN, less the stake and gas once registered
     expect(logs).not.toContain("start-e2e-password");
 
     child.kill("SIGTERM");
