@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DOCKER_DIR, parseYaml } from "./composeConfig.ts";
-import { knownMetrics, metricNamesIn } from "./metricNames.ts";
+import { knownMetrics, metricNamesIn, selectorProblems } from "./metricNames.ts";
 
 type Rule = {
   alert: string;
@@ -78,6 +78,22 @@ describe("docker/prometheus/alerts.yml", () => {
       for (const name of names)
         expect(known.has(name), `${r.alert}: ${name} is not a metric anything exports`).toBe(true);
     }
+  });
+
+  it("matches only labels the olnode metrics have, on values the code sets", () => {
+    expect(selectorProblems(rules.map((r) => ({ where: r.alert, expr: r.expr })))).toEqual([]);
+    // The check sees a wrong label and a misspelt value.
+    expect(
+      selectorProblems([
+        {
+          where: "t",
+          expr: 'olnode_worker_ticks_total{reslt="error"} + olnode_worker_tx_outcomes_total{outcome=~"failed|reverteed"}',
+        },
+      ]),
+    ).toEqual([
+      "t: olnode_worker_ticks_total has no label reslt (only result)",
+      't: olnode_worker_tx_outcomes_total{outcome} is never "reverteed" in the code',
+    ]);
   });
 
   it("has a unit test of every alert, silent before and firing after", () => {

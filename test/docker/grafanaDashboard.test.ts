@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DOCKER_DIR, parseYaml } from "./composeConfig.ts";
-import { knownMetrics, metricNamesIn } from "./metricNames.ts";
+import { knownMetrics, metricNamesIn, selectorProblems } from "./metricNames.ts";
 
 type Panel = {
   type: string;
@@ -59,6 +59,13 @@ describe("docker/grafana: every dashboard", () => {
           expect(known.has(name), `${file} ${q.panel}: ${name} is not a metric anything exports`).toBe(true);
       }
     }
+  });
+
+  it("matches only labels the olnode metrics have, on values the code sets", () => {
+    for (const { file, dashboard: d } of dashboards)
+      expect(
+        selectorProblems(queriesOf(d).map((q) => ({ where: `${file} ${q.panel}`, expr: q.expr }))),
+      ).toEqual([]);
   });
 
   it("uses the provisioned Prometheus datasource and a layout without overlaps", () => {

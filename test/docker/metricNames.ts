@@ -104,6 +104,60 @@ async function promClientDefaults(prefix: string): Promise<Set<string>> {
   return names;
 }
 
+/** The text of a call's arguments, from just after its `(` to its closing `)` (strings skipped). */
+function callArguments(text: string, open: number): string {
+  let depth = 1;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'" || c === "`") {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === "\\") i++;
+    } else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return text.slice(open, i);
+  }
+  return text.slice(open);
+}
+
+/** The label names each olnode metric is registered with (its `labelNames` array), by full name. */
+export function olnodeMetricLabels(): Map<string, Set<string>> {
+  const labels = new Map<string, Set<string>>();
+  for (const dir of ["config", "p2p", "node", "indexer"]) {
+    for (const file of sources(join(REPO_DIR, dir))) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/\.(counter|gauge|histogram)\(\s*"([a-z0-9_]+)"/g)) {
+        const args = callArguments(text, m.index! + m[0].indexOf("(") + 1);
+        const arrays = [...args.matchAll(/\[([^\]]*)\]/g)].map((a) => a[1]!.trim());
+        const names = arrays.filter((a) => a === "" || /^("[a-z_]+",?\s*)+$/.test(a)).at(-1) ?? "";
+        const name = m[2]!.startsWith(METRICS_PREFIX) ? m[2]! : `${METRICS_PREFIX}${m[2]}`;
+        labels.set(name, new Set([...names.matchAll(/"([a-z_]+)"/g)].map((l) => l[1]!)));
+      }
+    }
+  }
+  return labels;
+}
+
+/** Every string literal in the olnode sources: a label value a rule matches on must be one of them. */
+export function olnodeStringLiterals(): Set<string> {
+  const literals = new Set<string>();
+  for (const dir of ["config", "p2p", "node", "indexer", "contracts"])
+    for (const file of sources(join(REPO_DIR, dir)))
+      for (const m of readFileSync(file, "utf8").matchAll(/"([^"\\\n]{1,60})"/g)) literals.add(m[1]!);
+  return literals;
+}
+
+/** The `name{label op "value", …}` selectors of a PromQL expression. */
+export function selectorsIn(
+  expr: string,
+): { name: string; matchers: { label: string; op: string; value: string }[] }[] {
+  return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}/g)].map((m) => ({
+    name: m[1]!,
+    matchers: [...m[2]!.matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)].map((x) => ({
+      label: x[1]!,
+      op: x[2]!,
+      value: x[3]!,
+    })),
+  }));
+}
+
 /** Every metric the olnode code registers (`metrics.counter("name", …)` and friends) with its prefix. */
 export async function olnodeMetrics(): Promise<Set<string>> {
   const names = await promClientDefaults(METRICS_PREFIX);
@@ -178,4 +232,36 @@ export function metricNamesIn(expr: string): string[] {
     names.add(m[0]);
   }
   return [...names];
+}
+
+// Labels every scraped series has (the scrape's and our static ones) or that histograms and summaries add.
+const TARGET_LABELS = new Set(["job", "instance", "stack", "le", "quantile"]);
+
+/**
+ * What is wrong with the olnode selectors of these queries: a label the metric is not registered with, or a
+ * matched value (`label="v"`, `label=~"a|b"`) that is no string literal anywhere in the code (a typo, or a
+ * value renamed since). Empty when all is well. Other services' metrics are not checked here.
+ */
+export function selectorProblems(queries: { where: string; expr: string }[]): string[] {
+  const labels = olnodeMetricLabels();
+  const literals = olnodeStringLiterals();
+  const problems: string[] = [];
+  for (const q of queries) {
+    for (const sel of selectorsIn(q.expr)) {
+      const known = labels.get(sel.name) ?? labels.get(sel.name.replace(/_(bucket|sum|count)$/, ""));
+      if (!known) continue;
+      for (const m of sel.matchers) {
+        if (TARGET_LABELS.has(m.label)) continue;
+        if (!known.has(m.label))
+          problems.push(
+            `${q.where}: ${sel.name} has no label ${m.label} (only ${[...known].join(", ") || "none"})`,
+          );
+        else if ((m.op === "=" || m.op === "=~") && /^[\w-]+(\|[\w-]+)*$/.test(m.value))
+          for (const v of m.value.split("|"))
+            if (!literals.has(v))
+              problems.push(`${q.where}: ${sel.name}{${m.label}} is never "${v}" in the code`);
+      }
+    }
+  }
+  return problems;
 }
