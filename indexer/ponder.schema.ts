@@ -397,8 +397,8 @@ export const epoch = onchainTable(
   // REST /epochs: status, the ranges, the transaction and pointsRoot lookups.
   (t) => ({
     closedIdx: index().on(t.closed, t.id),
-    startBlockIdx: index().on(t.startBlock),
-    startedAtIdx: index().on(t.startedAt),
+    startBlockIdx: index().on(t.startBlock, t.id),
+    startedAtIdx: index().on(t.startedAt, t.id),
     closedTxIdx: index().on(t.closedTx),
     pointsRootIdx: index().on(t.pointsRoot),
   }),

@@ -23,18 +23,17 @@ export const datanetRoutes = [
     response: pageSchema(rows.datanet),
     async handler({ query }, { db }) {
       const page = pageFrom(query);
-      const range = await idRangeWhere(
+      const range = idRangeWhere(
         db,
         datanet,
         { id: datanet.id, block: datanet.createdBlock, time: datanet.createdAt },
         query,
       );
-      if (range.empty) return { items: [], nextCursor: null };
       const k = keyset(datanet.id, page, cursorInt);
       const found = await db
         .select()
         .from(datanet)
-        .where(and(query.owner ? eq(datanet.owner, query.owner) : undefined, range.where, k.after))
+        .where(and(query.owner ? eq(datanet.owner, query.owner) : undefined, range, k.after))
         .orderBy(k.orderBy)
         .limit(page.limit + 1);
       return pageOf(found, page, (r) => [r.id]);

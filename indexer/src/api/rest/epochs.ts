@@ -17,7 +17,7 @@ import {
   pageParams,
   rangeParams,
 } from "./queryParams.ts";
-import { rangeWhere } from "./rangeWhere.ts";
+import { idRangeWhere } from "./rangeWhere.ts";
 import { decimalString, hexString, pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -39,13 +39,19 @@ export const epochRoutes = [
     async handler({ query }, { db }) {
       const page = pageFrom(query);
       const k = keyset(epoch.id, page, cursorInt);
+      const range = idRangeWhere(
+        db,
+        epoch,
+        { id: epoch.id, block: epoch.startBlock, time: epoch.startedAt },
+        query,
+      );
       const found = await db
         .select()
         .from(epoch)
         .where(
           and(
             query.status === undefined ? undefined : eq(epoch.closed, query.status === "closed"),
-            rangeWhere(query, epoch.startBlock, epoch.startedAt),
+            range,
             k.after,
           ),
         )

@@ -30,13 +30,12 @@ export const inferenceRoutes = [
     response: pageSchema(rows.inference),
     async handler({ query }, { db }) {
       const page = pageFrom(query);
-      const range = await idRangeWhere(
+      const range = idRangeWhere(
         db,
         inference,
         { id: inference.id, block: inference.recordedBlock, time: inference.recordedAt },
         query,
       );
-      if (range.empty) return { items: [], nextCursor: null };
       const k = keyset(inference.id, page, cursorInt);
       const found = await db
         .select()
@@ -47,7 +46,7 @@ export const inferenceRoutes = [
             query.payer ? eq(inference.payer, query.payer) : undefined,
             query.developer ? eq(inference.developer, query.developer) : undefined,
             query.status ? eq(inference.status, query.status) : undefined,
-            range.where,
+            range,
             k.after,
           ),
         )

@@ -21,18 +21,17 @@ export const modelRoutes = [
     response: pageSchema(rows.model),
     async handler({ query }, { db }) {
       const page = pageFrom(query);
-      const range = await idRangeWhere(
+      const range = idRangeWhere(
         db,
         model,
         { id: model.id, block: model.registeredBlock, time: model.registeredAt },
         query,
       );
-      if (range.empty) return { items: [], nextCursor: null };
       const k = keyset(model.id, page, cursorInt);
       const found = await db
         .select()
         .from(model)
-        .where(and(query.developer ? eq(model.developer, query.developer) : undefined, range.where, k.after))
+        .where(and(query.developer ? eq(model.developer, query.developer) : undefined, range, k.after))
         .orderBy(k.orderBy)
         .limit(page.limit + 1);
       return pageOf(found, page, (r) => [r.id]);

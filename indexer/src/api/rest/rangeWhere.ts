@@ -6,10 +6,6 @@ import { checkRange, type Range } from "./queryParams.ts";
 type AnyColumn = PgColumn;
 type AnyTable = Parameters<ReturnType<RestDb["select"]>["from"]>[0];
 
-/** The larger (later) of two optional bounds, and the smaller. */
-const later = (a?: bigint, b?: bigint) => (a === undefined ? b : b === undefined || a >= b ? a : b);
-const earlier = (a?: bigint, b?: bigint) => (a === undefined ? b : b === undefined || a <= b ? a : b);
-
 /** The WHERE part of a block and time range over the row's block-number and timestamp columns. */
 export function rangeWhere(range: Range, block: AnyColumn, time: AnyColumn) {
   checkRange(range);
@@ -22,14 +18,17 @@ export function rangeWhere(range: Range, block: AnyColumn, time: AnyColumn) {
 }
 
 /**
- * A block and time range as a range of ids, for a table whose ids the contract hands out in order (Datanets,
- * models, inferences: `id = ++count`), so that id order is chain order and block and time never decrease with
- * the id. Each bound is one probe of a (block, id) or (time, id) index; the list then reads an id range of
+ * A block and time range as a range of ids, for a table whose ids ascend in chain order, so that block and time
+ * never decrease with the id: Datanets, models, inferences (the contract hands out `id = ++count`) and epochs
+ * (epoch `e` starts at `genesisBlock + e * epochLength`, both immutable, and is started during its own blocks,
+ * which only come after those of `e - 1`). Each bound is the id of the first (last) row at or after (before)
+ * it, a scalar subquery that probes a (block, id) or (time, id) index once; the list then reads an id range of
  * its primary key instead of filtering it (Postgres cannot know the correlation: `created_at >= x ORDER BY id`
- * would scan every row before the first match). Also returns the direct conditions, which select the same
- * rows. Undefined when no row falls in the range.
+ * would scan every row before the first match). The bounds are subqueries of the list's own statement, so a
+ * ranged page is one round trip; a bound no row meets is NULL and the page is empty. The direct conditions,
+ * which select the same rows, are kept beside them.
  */
-export async function idRangeWhere(
+export function idRangeWhere(
   db: RestDb,
   table: AnyTable,
   columns: { id: AnyColumn; block: AnyColumn; time: AnyColumn },
@@ -37,59 +36,50 @@ export async function idRangeWhere(
 ) {
   checkRange(range);
   const { id, block, time } = columns;
-  const probe = async (column: AnyColumn, bound: bigint, lower: boolean) => {
-    const [row] = await db
+  const bound = (column: AnyColumn, value: bigint, lower: boolean) => {
+    const first = db
       .select({ id })
       .from(table)
-      .where(lower ? gte(column, bound) : lte(column, bound))
+      .where(lower ? gte(column, value) : lte(column, value))
       .orderBy(...(lower ? [asc(column), asc(id)] : [desc(column), desc(id)]))
       .limit(1);
-    return row ? (row.id as bigint) : null;
+    return lower ? gte(id, first) : lte(id, first);
   };
-  const bounds = await Promise.all([
-    range.fromBlock === undefined ? undefined : probe(block, range.fromBlock, true),
-    range.fromTime === undefined ? undefined : probe(time, range.fromTime, true),
-    range.toBlock === undefined ? undefined : probe(block, range.toBlock, false),
-    range.toTime === undefined ? undefined : probe(time, range.toTime, false),
-  ]);
-  if (bounds.includes(null)) return { empty: true as const };
-  const lo = later(bounds[0] ?? undefined, bounds[1] ?? undefined);
-  const hi = earlier(bounds[2] ?? undefined, bounds[3] ?? undefined);
-  return {
-    empty: false as const,
-    where: and(
-      lo === undefined ? undefined : gte(id, lo),
-      hi === undefined ? undefined : lte(id, hi),
-      rangeWhere(range, block, time),
-    ),
-  };
+  return and(
+    range.fromBlock === undefined ? undefined : bound(block, range.fromBlock, true),
+    range.fromTime === undefined ? undefined : bound(time, range.fromTime, true),
+    range.toBlock === undefined ? undefined : bound(block, range.toBlock, false),
+    range.toTime === undefined ? undefined : bound(time, range.toTime, false),
+    rangeWhere(range, block, time),
+  );
 }
 
 /**
- * A time range as a block range for a table ordered by block (workers): block times never decrease with the
- * block number, so `time >= t` is `block >= the first block at or after t` (one probe of a (time, block) index).
+ * A block and time range over a table ordered by block (workers): block times never decrease with the block
+ * number, so `time >= t` is `block >= the first block at or after t` (a scalar subquery probing a (time, block)
+ * index once, in the list's own statement), and the list reads a range of its (block, …) index. The direct
+ * conditions, which select the same rows, are kept beside them.
  */
-export async function timeAsBlockRange(
+export function blockRangeWhere(
   db: RestDb,
   table: AnyTable,
   columns: { block: AnyColumn; time: AnyColumn },
   range: Range,
-): Promise<Range | undefined> {
+) {
   checkRange(range);
   const { block, time } = columns;
-  const probe = async (bound: bigint, lower: boolean) => {
-    const [row] = await db
+  const bound = (value: bigint, lower: boolean) => {
+    const first = db
       .select({ block })
       .from(table)
-      .where(lower ? gte(time, bound) : lte(time, bound))
+      .where(lower ? gte(time, value) : lte(time, value))
       .orderBy(...(lower ? [asc(time), asc(block)] : [desc(time), desc(block)]))
       .limit(1);
-    return row ? (row.block as bigint) : null;
+    return lower ? gte(block, first) : lte(block, first);
   };
-  const [from, to] = await Promise.all([
-    range.fromTime === undefined ? undefined : probe(range.fromTime, true),
-    range.toTime === undefined ? undefined : probe(range.toTime, false),
-  ]);
-  if (from === null || to === null) return undefined;
-  return { ...range, fromBlock: later(range.fromBlock, from), toBlock: earlier(range.toBlock, to) };
+  return and(
+    range.fromTime === undefined ? undefined : bound(range.fromTime, true),
+    range.toTime === undefined ? undefined : bound(range.toTime, false),
+    rangeWhere(range, block, time),
+  );
 }

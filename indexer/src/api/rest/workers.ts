@@ -6,7 +6,7 @@ import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { cursorAddress, keyset, keysetOf, pageFrom, pageOf } from "./keyset.ts";
 import { addressParam, enumParam, pageParams, rangeParams } from "./queryParams.ts";
-import { rangeWhere, timeAsBlockRange } from "./rangeWhere.ts";
+import { blockRangeWhere } from "./rangeWhere.ts";
 import { pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -33,13 +33,12 @@ export const workerRoutes = [
     response: pageSchema(rows.worker),
     async handler({ query }, { db }) {
       const page = pageFrom(query, 2);
-      const range = await timeAsBlockRange(
+      const range = blockRangeWhere(
         db,
         worker,
         { block: worker.registeredBlock, time: worker.registeredAt },
         query,
       );
-      if (!range) return { items: [], nextCursor: null };
       const k = keysetOf([worker.registeredBlock, worker.address], page, [cursorInt, cursorAddress]);
       const status =
         query.status === "withdrawn"
@@ -52,7 +51,7 @@ export const workerRoutes = [
       const found = await db
         .select()
         .from(worker)
-        .where(and(status, rangeWhere(range, worker.registeredBlock, worker.registeredAt), k.after))
+        .where(and(status, range, k.after))
         .orderBy(...k.orderBy)
         .limit(page.limit + 1);
       return pageOf(found, page, (r) => [r.registeredBlock, r.address]);
