@@ -1,7 +1,13 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { allocatePort, preferPort, releasePort } from "./allocatePort.ts";
+import {
+  allocatePort,
+  allocateStablePort,
+  ephemeralPortRange,
+  preferPort,
+  releasePort,
+} from "./allocatePort.ts";
 
 const moduleUrl = new URL("./allocatePort.ts", import.meta.url).href;
 
@@ -64,6 +70,28 @@ describe("preferPort", () => {
       expect(await preferPort(taken)).not.toBe(taken);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe("allocateStablePort", () => {
+  it("gives free, distinct ports outside the kernel's ephemeral range, which bind(0) never hands out", async () => {
+    const [low, high] = ephemeralPortRange();
+    const ports = await Promise.all(Array.from({ length: 20 }, () => allocateStablePort()));
+    try {
+      expect(new Set(ports).size).toBe(ports.length);
+      for (const port of ports) expect(port >= low && port <= high, `${port} in ${low}-${high}`).toBe(false);
+      // Each one can be bound (it was free), which is what docker-proxy does at every `up`.
+      for (const port of ports.slice(0, 3)) {
+        const server = createServer();
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(port, "127.0.0.1", resolve);
+        });
+        await new Promise((r) => server.close(r));
+      }
+    } finally {
+      for (const port of ports) releasePort(port);
     }
   });
 });

@@ -96,3 +96,34 @@ export function releasePort(port: number): void {
     // already gone
   }
 }
+
+/** The kernel's ephemeral port range (ip_local_port_range): where bind(0) and outgoing connections take ports. */
+export function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/);
+    if (Number(low) > 0 && Number(high) >= Number(low)) return [Number(low), Number(high)];
+  } catch {
+    // not Linux: IANA's dynamic range, which BSDs and macOS use
+  }
+  return [49152, 65535];
+}
+
+/**
+ * A free, claimed TCP port outside the kernel's ephemeral range, for a port that is bound, freed and bound again
+ * later (a Docker container's published port across `compose down` and `up`). In between, the kernel may hand a
+ * port of allocatePort (taken from the ephemeral range) to any bind(0) or outgoing connection on the machine, and
+ * the second bind fails with "address already in use"; a port below that range is only ever taken on purpose.
+ */
+export async function allocateStablePort(host = "127.0.0.1"): Promise<number> {
+  mkdirSync(claimDir, { recursive: true });
+  const [ephemeralLow, ephemeralHigh] = ephemeralPortRange();
+  // Registered ports below the ephemeral range, clear of the well-known ones services use by default (< 10000).
+  const [low, high] = ephemeralLow > 20000 ? [10000, ephemeralLow - 1] : [ephemeralHigh + 1, 65535];
+  if (high - low < 100)
+    throw new Error(`No room for stable ports outside the ephemeral range ${ephemeralLow}-${ephemeralHigh}`);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if ((await osPortFree(port, host)) && tryClaim(port)) return port;
+  }
+  throw new Error(`Could not find a free TCP port in ${low}-${high} on ${host} after 200 attempts`);
+}

@@ -1,7 +1,8 @@
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DOCKER_DIR, REPO_DIR } from "../composeConfig.ts";
-import { STAND_IN_IMAGES } from "./makeStandInImages.ts";
+import { STAND_IN_IMAGES, saveImages } from "./makeStandInImages.ts";
 import { type DockerEngine, findBinary, runCommand } from "./startDockerEngine.ts";
 
 export type ComposeProject = {
@@ -23,12 +24,30 @@ export type ContainerInfo = {
 /**
  * The olnode images as an operator builds them, with the real docker/Dockerfile from the repository root
  * (its .dockerignore), on the stand-in Node base: the production target and the devnet target.
+ *
+ * With `cacheDir`, the Dockerfile's `deps` stage (the production `npm ci`, the slow step) is saved there after
+ * a build, named by what it is made of (the Dockerfile, package.json, package-lock.json and the base image), and
+ * loaded at the next run as the build's cache (`--cache-from`), so only the layers after it are built again.
  */
-export async function buildOlnodeImages(engine: DockerEngine, tag: string): Promise<void> {
-  for (const [target, suffix] of [
-    ["production", ""],
-    ["devnet", "-devnet"],
-  ] as const) {
+export async function buildOlnodeImages(
+  engine: DockerEngine,
+  tag: string,
+  cacheDir?: string,
+  log: (line: string) => void = () => {},
+): Promise<void> {
+  const baseId = (await engine.docker(["image", "inspect", "-f", "{{.Id}}", STAND_IN_IMAGES.node])).trim();
+  const hash = createHash("sha256").update(baseId);
+  for (const file of ["docker/Dockerfile", "package.json", "package-lock.json"])
+    hash.update(readFileSync(join(REPO_DIR, file)));
+  const key = hash.digest("hex").slice(0, 16);
+  const depsImage = `olnode-e2e/deps:${key}`;
+  const saved = cacheDir && join(cacheDir, `deps-${key}.tar`);
+  if (saved && existsSync(saved)) {
+    log(`docker load ${saved}`);
+    await engine.docker(["load", "-i", saved], { timeoutMs: 600_000 });
+  }
+  const build = async (target: string, image: string, cacheFrom: string[]) => {
+    log(`docker build --target ${target}`);
     await engine.docker(
       [
         "build",
@@ -36,17 +55,28 @@ export async function buildOlnodeImages(engine: DockerEngine, tag: string): Prom
         "host",
         "--build-arg",
         `NODE_IMAGE=${STAND_IN_IMAGES.node}`,
+        ...cacheFrom.flatMap((c) => ["--cache-from", c]),
         "-f",
         join(DOCKER_DIR, "Dockerfile"),
         "--target",
         target,
         "-t",
-        `openledger/olnode:${tag}${suffix}`,
+        image,
         REPO_DIR,
       ],
       { timeoutMs: 1_200_000 },
     );
+  };
+  const loaded = saved !== undefined && existsSync(saved);
+  // With --cache-from, the legacy builder takes a local layer only when it leads to one of the named images.
+  await build("deps", depsImage, loaded ? [depsImage] : []);
+  if (saved && !loaded) {
+    log(`docker save ${depsImage}`);
+    await saveImages(engine, saved, [depsImage]);
   }
+  const production = `openledger/olnode:${tag}`;
+  await build("production", production, [depsImage]);
+  await build("devnet", `${production}-devnet`, [depsImage, production]);
 }
 
 /**

