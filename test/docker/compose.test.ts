@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,7 +45,7 @@ const used = composeVariables(composeText);
 const HTTP_PORT = FIELDS_BY_KEY.get("http.port")!.defaultValue as number;
 const INDEXER_PORT = FIELDS_BY_KEY.get("indexer.port")!.defaultValue as number;
 // Services that run once and exit, and the try-out profile: no restart policy wanted there.
-const ONE_SHOT = new Set(["op-geth-init", "devnet-setup"]);
+const ONE_SHOT = new Set(["network-init", "op-geth-init", "devnet-setup"]);
 const isDevnet = (s: Service) => s.profiles?.includes("devnet") ?? false;
 const DEVNET_SERVICES = [
   "devnet-anvil",
@@ -190,14 +190,8 @@ describe.skipIf(!bin)("docker/compose.yaml (docker-compose config)", () => {
   });
 
   it("closes op-geth's debug API unless asked and requires a real Grafana password (issue 19)", async () => {
-    const geth = (all().services["op-geth"]!.command ?? []) as string[];
-    for (const flag of ["--http.api=", "--ws.api="]) {
-      const apis = geth
-        .find((a) => a.startsWith(flag))!
-        .slice(flag.length)
-        .split(",");
-      expect(apis, flag).toEqual(["eth", "net", "web3", "txpool"]);
-    }
+    // scripts/op-geth-start.sh serves exactly these on --http.api and --ws.api (startScripts.test.ts).
+    expect(all().services["op-geth"]!.environment!.OP_GETH_RPC_APIS).toBe("eth,net,web3,txpool");
     const grafana = configs.get("monitoring")!.services.grafana!;
     // `config` prints the compose file's escaped `$$` as is (Debian's docker-compose) or already as `$` (other
     // versions); either way the container's shell gets `$`.
@@ -335,3 +329,130 @@ if (!bin) {
     });
   } else console.warn(`docker/compose.yaml checks not run: ${hint}.`);
 }
+
+const NETWORKS = readdirSync(join(DOCKER_DIR, "networks"), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
+const L2_SERVICES = ["network-init", "op-geth-init", "op-geth", "eigenda-proxy", "op-node"];
+
+describe.skipIf(!bin)("docker/compose.yaml for each network folder (docker-compose config)", () => {
+  let dir: string;
+  const configs = new Map<string, Compose>();
+  const profiles = [[], ["monitoring"], ["devnet"]];
+  const envFor = (network: string, extra = "") =>
+    `${envExample.replace(/^OLNODE_NETWORK=.*$/m, `OLNODE_NETWORK=${network}`)}\n${extra}`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "olnode-compose-networks-"));
+    const runs = NETWORKS.flatMap((network) => profiles.map((list) => ({ network, list })));
+    const results = await Promise.all(
+      runs.map(({ network, list }) => {
+        const envFile = join(dir, `${network}-${list.join("") || "default"}.env`);
+        writeFileSync(envFile, envFor(network));
+        return composeConfig(bin!, { envFile, profiles: list });
+      }),
+    );
+    runs.forEach(({ network, list }, i) => {
+      const r = results[i]!;
+      const name = `${network} ${list.join("") || "default"}`;
+      if (r.status !== 0) throw new Error(`docker-compose config (${name}) failed:\n${r.stderr}`);
+      configs.set(name, parseYaml(r.stdout) as Compose);
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("has OpenLedger's testnet and mainnet, and parses for each of them with every profile", () => {
+    expect(NETWORKS).toEqual(expect.arrayContaining(["testnet", "mainnet"]));
+    expect(configs.size).toBe(NETWORKS.length * profiles.length);
+    for (const [name, config] of configs)
+      expect(Object.keys(config.services), name).toEqual(expect.arrayContaining(L2_SERVICES));
+  });
+
+  it("gives the L2 services and olnode the selected network's folder, checked first by network-init", () => {
+    for (const network of NETWORKS) {
+      const s = configs.get(`${network} default`)!.services;
+      const folder = join(DOCKER_DIR, "networks", network);
+      // docker-compose config inlines env_file: the network's values are in each service's environment.
+      const values = readEnvFile(readFileSync(join(folder, "network.env"), "utf8"));
+      const chainId = values.find((v) => v.name === "OPENLEDGER_L2_CHAIN_ID")!.value;
+      for (const name of ["op-geth", "op-node", "eigenda-proxy", "indexer", "node"]) {
+        const environment = s[name]!.environment!;
+        expect(environment.OPENLEDGER_L2_CHAIN_ID, `${network} ${name}`).toBe(chainId);
+        expect(environment.OLNODE__CONTRACTS__DATANET_REGISTRY, `${network} ${name}`).toBeDefined();
+      }
+      const networkMount = mounts(s["network-init"]!).find((m) => m.target === "/network")!;
+      expect(networkMount).toMatchObject({ source: folder, readOnly: true });
+      expect(mounts(s["op-node"]!).find((m) => m.target === "/network")!.source).toBe(folder);
+      for (const name of ["op-geth-init", "eigenda-proxy"])
+        expect(dependsOn(s[name]!), name).toMatchObject({ "network-init": "service_completed_successfully" });
+      // The whole operator stack waits for the check: olnode waits for op-geth, which waits for its init.
+      expect(dependsOn(s["op-geth"]!)).toMatchObject({ "op-geth-init": "service_completed_successfully" });
+      expect(dependsOn(s["op-node"]!)).toMatchObject({
+        "op-geth": "service_started",
+        "eigenda-proxy": "service_started",
+      });
+      expect(dependsOn(s.indexer!)).toMatchObject({ "op-geth": "service_started" });
+    }
+  });
+
+  it("reads OpenLedger's data from EigenDA: op-node's alt-DA server is the eigenda-proxy service", () => {
+    for (const network of NETWORKS) {
+      const s = configs.get(`${network} default`)!.services;
+      expect(s["op-node"]!.environment!.OP_NODE_ALTDA_DA_SERVER).toBe("http://eigenda-proxy:3100");
+      expect(s["eigenda-proxy"]!.environment!.EIGENDA_PROXY_PORT).toBe("3100");
+      const values = readEnvFile(readFileSync(join(DOCKER_DIR, "networks", network, "network.env"), "utf8"));
+      const value = (name: string) => values.find((v) => v.name === name)?.value;
+      expect(value("OP_NODE_ALTDA_ENABLED"), network).toBe("true");
+      expect(value("OP_NODE_ALTDA_DA_SERVICE"), network).toBe("true");
+    }
+  });
+
+  it("publishes op-geth's and op-node's p2p ports, and the sync mode reaches both clients", () => {
+    const s = configs.get("testnet default")!.services;
+    const published = (svc: Service) =>
+      (svc.ports ?? [])
+        .map((p) =>
+          typeof p === "string"
+            ? p
+            : `${p.published}:${p.target}/${(p as { protocol?: string }).protocol ?? "tcp"}`,
+        )
+        .join(" ");
+    expect(published(s["op-geth"]!)).toMatch(/30303:30303\/udp/);
+    expect(published(s["op-geth"]!)).toMatch(/30303:30303\/tcp/);
+    expect(published(s["op-node"]!)).toMatch(/9222:9222\/udp/);
+    expect(published(s["op-node"]!)).toMatch(/9222:9222\/tcp/);
+    expect(s["op-geth"]!.environment!.OP_NODE_SYNCMODE).toBe(s["op-node"]!.environment!.OP_NODE_SYNCMODE);
+    expect(s["op-geth-init"]!.environment!.OP_GETH_GCMODE).toBe(s["op-geth"]!.environment!.OP_GETH_GCMODE);
+  });
+
+  it("upgrades from .env alone: image tags and the indexer schema", async () => {
+    const envFile = join(dir, "upgrade.env");
+    writeFileSync(
+      envFile,
+      envFor(
+        "testnet",
+        [
+          "OLNODE_VERSION=0.2.0",
+          "OP_GETH_IMAGE=example.org/op-geth:v9.9.9",
+          "OP_NODE_IMAGE=example.org/op-node:v9.9.9",
+          "EIGENDA_PROXY_IMAGE=example.org/eigenda-proxy:9.9.9",
+          "POSTGRES_IMAGE=postgres:18.1-bookworm",
+          "OLNODE_INDEXER_SCHEMA=olnode_indexer_v2",
+        ].join("\n"),
+      ),
+    );
+    const r = await composeConfig(bin!, { envFile });
+    expect(r.status, r.stderr).toBe(0);
+    const s = (parseYaml(r.stdout) as Compose).services;
+    expect(s["op-geth"]!.image).toBe("example.org/op-geth:v9.9.9");
+    expect(s["op-geth-init"]!.image).toBe("example.org/op-geth:v9.9.9");
+    expect(s["op-node"]!.image).toBe("example.org/op-node:v9.9.9");
+    expect(s["network-init"]!.image).toBe("example.org/op-node:v9.9.9");
+    expect(s["eigenda-proxy"]!.image).toBe("example.org/eigenda-proxy:9.9.9");
+    expect(s.postgres!.image).toBe("postgres:18.1-bookworm");
+    for (const name of ["indexer", "node"]) {
+      expect(s[name]!.image, name).toBe("openledger/olnode:0.2.0");
+      expect(s[name]!.environment!.OLNODE__DATABASE__INDEXER_SCHEMA, name).toBe("olnode_indexer_v2");
+    }
+  });
+});
