@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../harness/graphql.ts";
@@ -101,7 +101,8 @@ describe.skipIf(unavailable !== undefined && !required)(
         const logs = await project
           .compose(["logs", "--no-color", "--timestamps"], 120_000)
           .catch((e) => String(e));
-        writeFileSync(file, logs);
+        mkdirSync(DOCKER_CACHE_DIR, { recursive: true });
+      writeFileSync(file, logs);
         console.warn(`docker e2e failed: every service's log is in ${file}`);
       }
       await project?.compose(["down", "-v", "--timeout", "20"]).catch(() => {});
