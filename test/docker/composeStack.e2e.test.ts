@@ -102,7 +102,7 @@ describe.skipIf(unavailable !== undefined && !required)(
           .compose(["logs", "--no-color", "--timestamps"], 120_000)
           .catch((e) => String(e));
         mkdirSync(DOCKER_CACHE_DIR, { recursive: true });
-      writeFileSync(file, logs);
+        writeFileSync(file, logs);
         console.warn(`docker e2e failed: every service's log is in ${file}`);
       }
       await project?.compose(["down", "-v", "--timeout", "20"]).catch(() => {});
