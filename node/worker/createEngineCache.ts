@@ -3,6 +3,9 @@ import { join } from "node:path";
 import {
   type AttributionEngine,
   buildIndexFile,
+  type Corpus,
+  createAttributionEngine,
+  createAttributionIndex,
   indexCorpus,
   loadAttributionEngine,
 } from "../attribution/index.ts";
@@ -80,6 +83,29 @@ export function createEngineCache(parameters: EngineCacheParameters = {}) {
     return entry.engine;
   };
 
+  /** Writes `corpus` as this key's index file (within the memory budget) and keeps it open. */
+  const keepFile = (
+    key: string,
+    ids: readonly bigint[],
+    corpus: Corpus,
+    tokenizerId: string,
+    separator: number,
+  ): AttributionEngine => {
+    const path = join(indexDir!, `${key.replace(/^0x/, "")}.idx`);
+    buildIndexFile({
+      path,
+      tokenizerId,
+      separator,
+      corpus,
+      memoryBudgetBytes: parameters.memoryBudgetBytes ?? 2 ** 30,
+    });
+    const engine = loadAttributionEngine(path, {}, { check: "structure" });
+    touch(key, { ids, engine, path });
+    closeExtra(key);
+    evict();
+    return engine;
+  };
+
   return {
     /** The engine for exactly this corpus, if kept. */
     get(key: string): AttributionEngine | undefined {
@@ -99,26 +125,41 @@ export function createEngineCache(parameters: EngineCacheParameters = {}) {
     },
     /** Keeps `engine` for this corpus: written to one index file when there is an indexDir. */
     put(key: string, ids: readonly bigint[], engine: AttributionEngine): AttributionEngine {
-      let kept = engine;
-      let path: string | undefined;
       if (indexDir) {
-        path = join(indexDir, `${key.replace(/^0x/, "")}.idx`);
-        buildIndexFile({
-          path,
-          tokenizerId: engine.index.tokenizerId,
-          separator: engine.index.separator,
-          corpus: indexCorpus(engine.index),
-          memoryBudgetBytes: parameters.memoryBudgetBytes ?? 2 ** 30,
-        });
-        kept = loadAttributionEngine(path, {}, { check: "structure" });
-      } else if (engine.index.shards.length > maxShards) {
-        kept = engine.merge();
+        return keepFile(
+          key,
+          ids,
+          indexCorpus(engine.index),
+          engine.index.tokenizerId,
+          engine.index.separator,
+        );
       }
-      const entry: Entry = { ids, engine: kept, ...(path && { path }) };
-      touch(key, entry);
-      if (path) closeExtra(key);
+      const kept = engine.index.shards.length > maxShards ? engine.merge() : engine;
+      touch(key, { ids, engine: kept });
       evict();
       return kept;
+    },
+    /**
+     * Keeps the engine for a corpus built from nothing (tokenized contributions). With an indexDir it goes
+     * straight into an index file: the corpus (4 bytes/token) and the build budget in memory, never a suffix
+     * array of the whole corpus (an in-memory build peaks at ~16 bytes/token). Without, one shard in memory.
+     */
+    putCorpus(
+      key: string,
+      ids: readonly bigint[],
+      corpus: Corpus,
+      tokenizer: { id: string; vocabSize: number },
+    ): AttributionEngine {
+      const empty = createAttributionIndex({ tokenizerId: tokenizer.id, separator: tokenizer.vocabSize });
+      // An empty corpus has nothing to search: it stays in memory whatever the mode.
+      if (!indexDir || corpus.tokens.length === 0) {
+        const index = corpus.tokens.length === 0 ? empty : empty.withShard(corpus);
+        const engine = createAttributionEngine({ index });
+        touch(key, { ids, engine });
+        evict();
+        return engine;
+      }
+      return keepFile(key, ids, corpus, tokenizer.id, tokenizer.vocabSize);
     },
     /** Closes every open file and deletes the files (they are this process's cache, rebuilt on demand). */
     close() {

@@ -1,10 +1,5 @@
 import { keccak256 } from "viem";
-import {
-  attributionResultToJson,
-  buildAttributionIndex,
-  createAttributionEngine,
-  type Tokenizer,
-} from "../attribution/index.ts";
+import { attributionResultToJson, buildCorpus, type Tokenizer } from "../attribution/index.ts";
 import { createEngineCache, type EngineCacheParameters } from "./createEngineCache.ts";
 import type { CheckContext } from "./createTaskProcessor.ts";
 import type { InferenceSubject, SubjectSource } from "./subjects/subjectTypes.ts";
@@ -89,16 +84,15 @@ export function createInferenceChecker(parameters: InferenceCheckerParameters) {
           content: bytes,
         });
       }
-      const built = base
-        ? base.engine.addContributions(inputs)
-        : createAttributionEngine({
-            index: buildAttributionIndex({ contributions: inputs, tokenizer: parameters.tokenizer }),
-          });
-      engine = cache.put(
-        key,
-        accepted.map((c) => c.id),
-        built,
-      );
+      const ids = accepted.map((c) => c.id);
+      engine = base
+        ? cache.put(key, ids, base.engine.addContributions(inputs))
+        : cache.putCorpus(
+            key,
+            ids,
+            buildCorpus({ contributions: inputs, tokenizer: parameters.tokenizer }),
+            parameters.tokenizer,
+          );
     }
     availability.forget(missingKey);
     const verdict = engine.verify({
