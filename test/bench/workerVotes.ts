@@ -1,4 +1,6 @@
-import { loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Address, decodeFunctionData, type PublicClient, toFunctionSelector } from "viem";
 import { createLogger } from "../../config/common/createLogger.ts";
 import { isAssigned } from "../../contracts/assignment.ts";
@@ -8,7 +10,6 @@ import {
   epochManagerAbi,
 } from "../../contracts/generated/index.ts";
 import { startDevnet } from "../../node/devnet/startDevnet.ts";
-import { makeTempDir } from "../harness/tempDir.ts";
 import { type BenchFigure, type Benchmark, figure } from "./benchmark.ts";
 
 const WORKERS = 5;
@@ -134,6 +135,8 @@ async function measureVotes(parameters: {
 
   // Every mined attest transaction to EpochManager, and which reverted.
   let attestTxs = 0;
+  let cancelled = 0;
+  const workerSet = new Set(parameters.workers.map((w) => w.toLowerCase()));
   let reverted = 0;
   let revertedGas = 0n;
   let revertedWrongEpoch = 0;
@@ -142,6 +145,8 @@ async function measureVotes(parameters: {
   for (let b = fromBlock; b <= toBlock; b++) {
     const block = await publicClient.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
+      // A worker's 0-value transfer to itself: an attestation cancelled at its nonce (too late to land).
+      if (tx.to?.toLowerCase() === tx.from.toLowerCase() && workerSet.has(tx.from.toLowerCase())) cancelled++;
       if (tx.to?.toLowerCase() !== addresses.epochManager.toLowerCase() || !tx.input.startsWith(ATTEST))
         continue;
       attestTxs++;
@@ -174,6 +179,7 @@ async function measureVotes(parameters: {
       ]),
     ),
     attestTxs,
+    cancelled,
     reverted,
     revertedGas,
     revertedWrongEpoch,
@@ -186,75 +192,91 @@ export const workerVotesBenchmark: Benchmark = {
   name: "worker.votes",
   description: `${WORKERS} workers on a devnet for ${EPOCHS} epochs of ${EPOCH_LENGTH} blocks: assigned subjects attested within their epoch, and reverted attest transactions, beside the run's assignments`,
   async run(): Promise<BenchFigure[]> {
-    const devnet = await startDevnet({
-      dir: makeTempDir("olnode-bench-votes-"),
-      nodes: WORKERS,
-      traffic: true,
-      deployParams: { epochLength: EPOCH_LENGTH },
-      logger: createLogger({ level: "silent", format: "json" }),
-      onProgress: progress,
-    });
+    // Not makeTempDir: that one is removed by the vitest hooks, and a benchmark runs outside vitest.
+    const dir = mkdtempSync(join(tmpdir(), "olnode-bench-votes-"));
     try {
-      const { publicClient, addresses } = devnet.chain;
-      const em = { address: addresses.epochManager, abi: epochManagerAbi } as const;
-      const genesis = await publicClient.readContract({ ...em, functionName: "genesisBlock" });
-      const workers = devnet.nodes.map((n) => n.address as Address);
-      const epochOf = async () => ((await publicClient.getBlockNumber()) - genesis) / EPOCH_LENGTH;
-      // The first epoch in which all five are active (they register at start-up, active from the next).
-      let first = 0n;
-      for (;;) {
-        const now = await epochOf();
-        const active = await Promise.all(
-          workers.map((w) => publicClient.readContract({ ...em, functionName: "isActive", args: [w, now] })),
-        );
-        if (active.every(Boolean)) {
-          first = now + 1n;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-      progress(`all ${WORKERS} workers active; measuring epochs ${first}..${first + BigInt(EPOCHS) - 1n}`);
-      while ((await epochOf()) < first + BigInt(EPOCHS)) await new Promise((r) => setTimeout(r, 2000));
-      const load = loadavg().map((l) => Math.round(l * 100) / 100);
-      const epochs = Array.from({ length: EPOCHS }, (_, i) => first + BigInt(i));
-      const m = await measureVotes({
-        publicClient,
-        addresses,
-        workers,
-        fromBlock: genesis + first * EPOCH_LENGTH,
-        epochs,
-        genesis,
-      });
-      progress(JSON.stringify({ ...m, revertedGas: String(m.revertedGas) }));
-      const extra = { load, traffic: devnet.traffic?.counts() };
-      return [
-        figure(
-          "worker.votes.attested_in_epoch",
-          m.attestedInEpoch,
-          "attestations",
-          m.assignments,
-          "baseline: (worker, subject) assignments of the run whose subject was open at the epoch's first block; ratio = share attested within the epoch",
-          {
-            target: ">= 1 (100 %)",
-            met: m.attestedInEpoch === m.assignments,
-            perWorkerPercent: m.perWorker,
-            missedStillOpen: m.missedOpen,
-            missedAfterQuorum: m.missedAfterQuorum,
-            assignedDuringEpoch: m.assignedLater,
-            ...extra,
-          },
-        ),
-        figure(
-          "worker.votes.reverted",
-          m.reverted,
-          "transactions",
-          m.attestTxs,
-          "baseline: attest transactions mined in the run; value: of them reverted",
-          { target: "0", met: m.reverted === 0, revertedGas: String(m.revertedGas), ...extra },
-        ),
-      ];
+      return await measureDevnet(dir);
     } finally {
-      await devnet.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   },
 };
+
+async function measureDevnet(dir: string): Promise<BenchFigure[]> {
+  const devnet = await startDevnet({
+    dir,
+    nodes: WORKERS,
+    traffic: true,
+    deployParams: { epochLength: EPOCH_LENGTH },
+    logger: createLogger({ level: "silent", format: "json" }),
+    onProgress: progress,
+  });
+  try {
+    const { publicClient, addresses } = devnet.chain;
+    const em = { address: addresses.epochManager, abi: epochManagerAbi } as const;
+    const genesis = await publicClient.readContract({ ...em, functionName: "genesisBlock" });
+    const workers = devnet.nodes.map((n) => n.address as Address);
+    const epochOf = async () => ((await publicClient.getBlockNumber()) - genesis) / EPOCH_LENGTH;
+    // The first epoch in which all five are active (they register at start-up, active from the next).
+    let first = 0n;
+    for (;;) {
+      const now = await epochOf();
+      const active = await Promise.all(
+        workers.map((w) => publicClient.readContract({ ...em, functionName: "isActive", args: [w, now] })),
+      );
+      if (active.every(Boolean)) {
+        first = now + 1n;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    progress(`all ${WORKERS} workers active; measuring epochs ${first}..${first + BigInt(EPOCHS) - 1n}`);
+    while ((await epochOf()) < first + BigInt(EPOCHS)) await new Promise((r) => setTimeout(r, 2000));
+    const load = loadavg().map((l) => Math.round(l * 100) / 100);
+    const epochs = Array.from({ length: EPOCHS }, (_, i) => first + BigInt(i));
+    const m = await measureVotes({
+      publicClient,
+      addresses,
+      workers,
+      fromBlock: genesis + first * EPOCH_LENGTH,
+      epochs,
+      genesis,
+    });
+    progress(JSON.stringify({ ...m, revertedGas: String(m.revertedGas) }));
+    const extra = { load, traffic: devnet.traffic?.counts() };
+    return [
+      figure(
+        "worker.votes.attested_in_epoch",
+        m.attestedInEpoch,
+        "attestations",
+        m.assignments,
+        "baseline: (worker, subject) assignments of the run whose subject was open at the epoch's first block; ratio = share attested within the epoch",
+        {
+          target: ">= 1 (100 %)",
+          met: m.attestedInEpoch === m.assignments,
+          perWorkerPercent: m.perWorker,
+          missedStillOpen: m.missedOpen,
+          missedAfterQuorum: m.missedAfterQuorum,
+          assignedDuringEpoch: m.assignedLater,
+          ...extra,
+        },
+      ),
+      figure(
+        "worker.votes.reverted",
+        m.reverted,
+        "transactions",
+        m.attestTxs,
+        "baseline: attest transactions mined in the run; value: of them reverted",
+        {
+          target: "0",
+          met: m.reverted === 0,
+          revertedGas: String(m.revertedGas),
+          cancelledTooLate: m.cancelled,
+          ...extra,
+        },
+      ),
+    ];
+  } finally {
+    await devnet.stop();
+  }
+}

@@ -7,11 +7,12 @@ import {
   keccak256,
   type LocalAccount,
   type PublicClient,
+  parseTransaction,
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
 } from "viem";
 import type { Common } from "../../../config/common/createCommon.ts";
-import type { TxIntent } from "../db/workerDatabase.ts";
+import type { TxAttempt, TxIntent } from "../db/workerDatabase.ts";
 import { bumpFees, type Fees, initialFees } from "./bumpFees.ts";
 import type { IntentStore, SignedTx } from "./createIntentStore.ts";
 import {
@@ -23,6 +24,9 @@ import {
   type TxRevert,
 } from "./txErrors.ts";
 import type { TxSubmitterOptions } from "./txSubmitterOptions.ts";
+
+/** A 0-value transfer to an account without code: the intrinsic gas, nothing more. */
+const CANCEL_GAS = 21_000n;
 
 /** Points between durable steps; `onStep` sees each (the kill -9 tests crash the process there). */
 export type TxStep =
@@ -77,6 +81,10 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
     outcomes: common.metrics.counter("worker_tx_outcomes_total", "Intents ended, by outcome.", ["outcome"]),
     broadcasts: common.metrics.counter("worker_tx_broadcasts_total", "Raw transactions sent to the L2."),
     bumps: common.metrics.counter("worker_tx_fee_bumps_total", "Replacements signed with higher fees."),
+    cancels: common.metrics.counter(
+      "worker_tx_cancels_total",
+      "Calls replaced by a 0-value self-transfer at their nonce: they could no longer land by includeBy.",
+    ),
     reorgs: common.metrics.counter("worker_tx_reorgs_total", "Mined transactions reorged out and re-sent."),
     latency: common.metrics.histogram(
       "worker_tx_confirmation_seconds",
@@ -132,6 +140,62 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
       chain.serializers?.transaction ? { serializer: chain.serializers.transaction } : undefined,
     );
     return { raw, hash: keccak256(raw) };
+  }
+
+  /**
+   * The cancel of a call that can no longer land in time: a 0-value transfer to ourselves at its nonce, so the
+   * nonce is used (later intents are not stuck behind a gap) and the call itself can never be mined after it.
+   */
+  async function signCancel(nonce: bigint, fees: Fees): Promise<SignedTx> {
+    const raw = await account.signTransaction(
+      {
+        type: "eip1559",
+        chainId: chain.id,
+        nonce: Number(nonce),
+        to: account.address,
+        value: 0n,
+        gas: CANCEL_GAS,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      },
+      chain.serializers?.transaction ? { serializer: chain.serializers.transaction } : undefined,
+    );
+    return { raw, hash: keccak256(raw) };
+  }
+
+  const isSelf = (to: string | null | undefined) => to?.toLowerCase() === account.address.toLowerCase();
+  /** Whether a stored attempt is the cancel (a call to ourselves is never an intent's own call: see below). */
+  const isCancel = (attempt: TxAttempt) => isSelf(parseTransaction(attempt.raw as Hex).to);
+  /** The next block is past the intent's includeBy: its call could only land too late (and revert there). */
+  const pastIncludeBy = (intent: TxIntent, head: bigint) =>
+    intent.include_by !== null && head + 1n > intent.include_by && !isSelf(intent.to_address);
+
+  /**
+   * Replaces the intent's signed call with its cancel at the same nonce and higher fees (a node replaces a
+   * pending transaction only for more). False when the fee cap leaves no room: the call stays as it is.
+   */
+  async function replaceWithCancel(intent: TxIntent, latest: TxAttempt): Promise<boolean> {
+    if (intent.nonce === null) throw new Error(`Intent ${intent.id} is signed but has no nonce.`);
+    const previous = {
+      maxFeePerGas: BigInt(latest.max_fee_per_gas),
+      maxPriorityFeePerGas: BigInt(latest.max_priority_fee_per_gas),
+    };
+    // Never broadcast: nothing to outbid, the same fees do.
+    const fees =
+      latest.broadcast_block === null ? previous : bumpFees(previous, await estimateFees(), feeCap);
+    if (!fees) {
+      logger.warn({
+        msg: "Too late to land in time, but the fee cap leaves no room to cancel",
+        ...intentRef(intent),
+      });
+      return false;
+    }
+    const signed = await signCancel(intent.nonce, fees);
+    await store.storeReplacement(intent, signed, fees);
+    metrics.cancels.inc();
+    logger.info({ msg: "Too late to land in time; cancelling at its nonce", ...intentRef(intent) });
+    await step("after-persist-signed", intent);
+    return true;
   }
 
   /** pending → simulate → (failed | satisfied | signed). The nonce is taken and the signed tx stored in one DB transaction. */
@@ -200,6 +264,10 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
     const [latest] = await store.attempts(intent);
     if (!latest) throw new Error(`Intent ${intent.id} is signed but has no attempt.`);
     const head = await rpc("eth_blockNumber", () => publicClient.getBlockNumber({ cacheTime: 0 }));
+    // Checked again right before sending: a block may have been sealed since the check before signing (a busy
+    // machine takes that long between them), and the call would then land one block too late and revert.
+    if (pastIncludeBy(intent, head) && !isCancel(latest) && (await replaceWithCancel(intent, latest)))
+      return "progress";
     try {
       await publicClient.sendRawTransaction({ serializedTransaction: latest.raw as Hex });
       metrics.broadcasts.inc();
@@ -229,6 +297,19 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
       if (block.hash !== receipt.blockHash) continue; // a stale receipt from a block no longer canonical
       if (head - receipt.blockNumber + 1n >= confirmations) {
         await step("after-receipt-before-persist", intent);
+        if (isSelf(receipt.to)) {
+          // The cancel was mined: the call never was, and never can be (its nonce is used).
+          await store.set(intent.id, {
+            status: "failed",
+            error_name: INCLUSION_TOO_LATE,
+            error: `not mined by block ${intent.include_by}, the last one this call is of use in; cancelled at its nonce`,
+            mined_hash: receipt.transactionHash,
+            mined_block_number: receipt.blockNumber,
+            mined_block_hash: receipt.blockHash,
+          });
+          metrics.outcomes.inc({ outcome: "too_late" });
+          return "progress";
+        }
         await store.set(intent.id, {
           status: "confirmed",
           mined_hash: receipt.transactionHash,
@@ -287,6 +368,9 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
         return "progress";
       }
     }
+    // Still pending when the next block is past its last useful one: it could only be mined too late.
+    if (pastIncludeBy(intent, head) && !isCancel(latest) && (await replaceWithCancel(intent, latest)))
+      return "progress";
     if (latest.broadcast_block !== null && head - latest.broadcast_block < bumpAfterBlocks) return "wait";
     const previous = {
       maxFeePerGas: BigInt(latest.max_fee_per_gas),
@@ -298,7 +382,9 @@ export function createTxSteps(common: Common, parameters: TxStepsParameters): Tx
       await store.set(intent.id, { status: "signed" });
       return "progress";
     }
-    const signed = await signAttempt(intent, intent.nonce, BigInt(intent.gas ?? 0), fees);
+    const signed = isCancel(latest)
+      ? await signCancel(intent.nonce, fees)
+      : await signAttempt(intent, intent.nonce, BigInt(intent.gas ?? 0), fees);
     await store.storeReplacement(intent, signed, fees);
     metrics.bumps.inc();
     logger.info({

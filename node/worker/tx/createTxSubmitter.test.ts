@@ -20,7 +20,7 @@ import { waitFor } from "../../../test/harness/waitFor.ts";
 import { createWorkerDb, type WorkerDb } from "../db/createWorkerDb.ts";
 import { migrateWorkerDb } from "../db/migrateWorkerDb.ts";
 import { createTxSubmitter, type TxSubmitterParameters } from "./createTxSubmitter.ts";
-import { TxFailedError, TxKeyConflictError } from "./txErrors.ts";
+import { INCLUSION_TOO_LATE, TxFailedError, TxKeyConflictError } from "./txErrors.ts";
 
 const SCHEMA = "olnode_worker";
 const RECIPIENT = "0x000000000000000000000000000000000000dEaD" as const;
@@ -277,6 +277,108 @@ describe("createTxSubmitter", () => {
       expect(await outcome).toMatchObject({ status: "confirmed" });
     });
     expect(await nonceOf(account.address)).toBe(1);
+  });
+
+  /** Mines one block at a time until `outcome` settles, as a live chain keeps making blocks. */
+  async function mineUntilSettled(outcome: Promise<unknown>) {
+    let settled = false;
+    void outcome.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await waitFor(
+      "the outcome",
+      async () => {
+        if (!settled) await chain.mine(1);
+        return settled;
+      },
+      { intervalMs: 100 },
+    );
+  }
+
+  /** The account's mined transactions since `fromBlock`: where each went, in order. */
+  async function minedFrom(account: Address, fromBlock: bigint) {
+    const head = await chain.publicClient.getBlockNumber();
+    const txs: { to: string | null; value: bigint; nonce: number }[] = [];
+    for (let b = fromBlock; b <= head; b++) {
+      const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true });
+      for (const t of block.transactions)
+        if (t.from.toLowerCase() === account.toLowerCase())
+          txs.push({ to: t.to?.toLowerCase() ?? null, value: t.value, nonce: t.nonce });
+    }
+    return txs;
+  }
+
+  it("does not broadcast a call whose includeBy passed after it was signed: it cancels at its nonce", async () => {
+    const account = await freshAccount();
+    let mined = false;
+    // A block is sealed between the check before signing and the broadcast (a busy machine is that slow).
+    const { submitter: tx, common } = submitter(account, {
+      onStep: async (step) => {
+        if (step === "after-persist-signed" && !mined) {
+          mined = true;
+          await chain.mine(1);
+        }
+      },
+    });
+    await withManualMining(async () => {
+      const from = (await chain.publicClient.getBlockNumber()) + 1n;
+      const outcome = tx.submit({ key: "k-late-sign", to: token, data: transfer(0n), includeBy: from });
+      // No block until it is out: the only one before the broadcast is the one the step hook makes.
+      await waitFor("the broadcast", async () => (await tx.intent("k-late-sign"))?.status === "sent");
+      await mineUntilSettled(outcome);
+      const error = await outcome.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TxFailedError);
+      expect((error as TxFailedError).errorName).toBe(INCLUSION_TOO_LATE);
+      // Its nonce went to a 0-value transfer to itself; the call itself was never mined.
+      expect(await minedFrom(account.address, from)).toEqual([
+        { to: account.address.toLowerCase(), value: 0n, nonce: 0 },
+      ]);
+    });
+    expect(await transfersFrom(account.address)).toHaveLength(0);
+    expect(await metric(common, "olnode_worker_tx_cancels_total")).toBe(1);
+    // The next intent is not stuck behind a nonce gap.
+    const next = await tx.submit({ key: "k-after-late", to: token, data: transfer(0n) });
+    expect(next.status).toBe("confirmed");
+    expect(await nonceOf(account.address)).toBe(2);
+  });
+
+  it("replaces a call still pending when its last useful block is made with a cancel at its nonce", async () => {
+    const account = await freshAccount();
+    const { submitter: tx } = submitter(account, { maxFeePerGas: 10n ** 12n });
+    await withManualMining(async () => {
+      const head = await chain.publicClient.getBlockNumber();
+      const includeBy = head + 1n;
+      const outcome = tx.submit({ key: "k-late-pool", to: token, data: transfer(0n), includeBy });
+      const intent = await waitFor("the broadcast", async () => {
+        const row = await tx.intent("k-late-pool");
+        return row?.status === "sent" ? row : undefined;
+      });
+      const [first] = await db
+        .selectFrom("tx_attempts")
+        .selectAll()
+        .where("intent_id", "=", intent.id)
+        .execute();
+      // Its last useful block is made without it (a base fee above what it pays).
+      await chain.testClient.setNextBlockBaseFeePerGas({
+        baseFeePerGas: BigInt(first!.max_fee_per_gas) * 4n,
+      });
+      await chain.mine(1);
+      expect(await chain.publicClient.getBlockNumber()).toBe(includeBy);
+      await mineUntilSettled(outcome);
+      await expect(outcome).rejects.toMatchObject({ errorName: INCLUSION_TOO_LATE });
+      expect(await minedFrom(account.address, head + 1n)).toEqual([
+        { to: account.address.toLowerCase(), value: 0n, nonce: 0 },
+      ]);
+    });
+    expect(await transfersFrom(account.address)).toHaveLength(0);
   });
 
   it("re-broadcasts a transaction whose block was reorged out and confirms it exactly once", async () => {
