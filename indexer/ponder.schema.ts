@@ -366,8 +366,9 @@ export const pointsChange = onchainTable(
 );
 
 /**
- * An epoch, from its EpochStarted event. An epoch nobody started (no transaction touched EpochManager during it)
- * may still be closed by the points poster: its row then has `started: false` and no seed or assignment values.
+ * An epoch, from its EpochStarted event, closed by EpochClosed when its workers' points-root votes reached quorum
+ * (`points_root_vote` has every vote). An epoch nobody started (no transaction touched EpochManager during it) may
+ * still be closed by those votes: its row then has `started: false` and no seed or assignment values.
  */
 export const epoch = onchainTable(
   "epoch",
@@ -392,7 +393,8 @@ export const epoch = onchainTable(
     closedBlock: t.bigint(),
     closedAt: t.bigint(),
     closedTx: t.hex(),
-    poster: t.hex(),
+    /** The worker whose vote brought the points root to quorum. */
+    closedBy: t.hex(),
   }),
   // REST /epochs: status, the ranges, the transaction and pointsRoot lookups.
   (t) => ({
@@ -402,6 +404,24 @@ export const epoch = onchainTable(
     closedTxIdx: index().on(t.closedTx),
     pointsRootIdx: index().on(t.pointsRoot),
   }),
+);
+
+/**
+ * One worker's vote on an ended epoch's points root (EpochManager.PointsRootAttested): the rebuilt root and total
+ * it voted, and that candidate's votes after it. Candidates that never reach quorum stay here and nowhere else.
+ */
+export const pointsRootVote = onchainTable(
+  "points_root_vote",
+  (t) => ({
+    id: t.text().primaryKey(),
+    epoch: t.bigint().notNull(),
+    worker: t.hex().notNull(),
+    pointsRoot: t.hex().notNull(),
+    totalPoints: t.bigint().notNull(),
+    votes: t.integer().notNull(),
+    ...eventColumns(t),
+  }),
+  (t) => ({ epochIdx: index().on(t.epoch, t.pointsRoot), workerIdx: index().on(t.worker, t.epoch) }),
 );
 
 /** A worker's net points in an epoch (may be negative; the points tree clamps at zero). */

@@ -25,7 +25,7 @@ export function claimPointsCall(p: ClaimPointsParameters): ProtocolCall {
   };
 }
 
-/** Pays `points · weiPerPoint` to `account` for a closed epoch, once, against the posted root. */
+/** Pays `points · weiPerPoint` to `account` for a closed epoch, once, against the root its workers voted to quorum. */
 export async function claimPoints(
   clients: ProtocolClients,
   p: ClaimPointsParameters,

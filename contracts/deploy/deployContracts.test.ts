@@ -53,7 +53,6 @@ describe("deployContracts", () => {
 
   it("takes overrides, and deploys again from a later nonce", async () => {
     const deployer = f.accounts[2]!;
-    const poster = f.accounts[3]!.address;
     const treasury = f.accounts[4]!.address;
     const { addresses, params } = await deployContracts({
       walletClient: f.walletClient(deployer),
@@ -61,7 +60,6 @@ describe("deployContracts", () => {
       params: {
         epochLength: 10n,
         validatorsPerSubject: 5,
-        pointsPoster: poster,
         treasury,
         distributorFunding: 0n,
       },
@@ -83,19 +81,6 @@ describe("deployContracts", () => {
         }),
       ),
     ).toBe(10n);
-    const role = await f.publicClient.readContract({
-      address: addresses.epochManager,
-      abi: epochManagerAbi,
-      functionName: "POINTS_POSTER_ROLE",
-    });
-    expect(
-      await f.publicClient.readContract({
-        address: addresses.epochManager,
-        abi: epochManagerAbi,
-        functionName: "hasRole",
-        args: [role, poster],
-      }),
-    ).toBe(true);
     expect(
       await f.publicClient.readContract({
         address: addresses.attributionLedger,

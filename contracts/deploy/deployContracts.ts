@@ -27,8 +27,6 @@ import { ensureL1Block } from "./ensureL1Block.ts";
 export type DeployParams = {
   /** Receives the platform fee; defaults to the deploying account (which is also the protocol admin). */
   treasury?: Address;
-  /** Granted POINTS_POSTER_ROLE besides the admin (e.g. the devnet's points poster); optional. */
-  pointsPoster?: Address;
   epochLength: bigint;
   minStake: bigint;
   validatorsPerSubject: number;
@@ -239,22 +237,6 @@ export async function deployContracts(
       args: [addresses.pointsDistributor],
     }),
   ];
-  if (params.pointsPoster && params.pointsPoster !== admin) {
-    const role = await publicClient.readContract({
-      address: addresses.epochManager,
-      abi: epochManagerAbi,
-      functionName: "POINTS_POSTER_ROLE",
-    });
-    wiring.push(
-      await walletClient.writeContract({
-        ...common,
-        address: addresses.epochManager,
-        abi: epochManagerAbi,
-        functionName: "grantRole",
-        args: [role, params.pointsPoster],
-      }),
-    );
-  }
   if (params.distributorFunding > 0n) {
     wiring.push(
       await walletClient.sendTransaction({

@@ -39,14 +39,21 @@ import {IL1Block} from "./interfaces/IL1Block.sol";
 ///
 /// Heartbeats: one per heartbeatWindowBlocks; credited heartbeatPoints only while the worker's verification
 /// work is healthy: it agreed with a quorum in this or the previous epoch and has not dissented more than it
-/// agreed in this epoch. Points are per (epoch, worker); the POINTS_POSTER_ROLE posts each ended epoch's
-/// Merkle root of max(points, 0) (contracts/merkle/pointsTree.ts), which the PointsDistributor pays out.
+/// agreed in this epoch. Points are per (epoch, worker).
+///
+/// Points roots: an epoch's points are final once it ended (they only change in their own epoch). Workers
+/// active in the current epoch then each rebuild the ended epoch's Merkle root of max(points, 0)
+/// (contracts/merkle/pointsTree.ts) from its PointsChanged events and vote it with attestPointsRoot; the first
+/// (root, totalPoints) to get q = min(quorum, n) votes (n, quorum: the current epoch's snapshot) closes the epoch,
+/// and only that root is ever returned by pointsRootOf, which the PointsDistributor pays against. Nobody posts
+/// a root on trust: a wrong root is just a candidate that never reaches quorum while the workers are honest.
+/// One vote per worker and ended epoch; votes after the epoch closed are recorded and change nothing. An epoch
+/// nobody earned points in has no tree, so no root: it stays open, with nothing to claim.
 contract EpochManager is AccessControl {
     uint8 public constant KIND_CONTRIBUTION = 0;
     uint8 public constant KIND_INFERENCE = 1;
     uint8 public constant VERDICT_ACCEPT = 1;
     uint8 public constant VERDICT_REJECT = 2;
-    bytes32 public constant POINTS_POSTER_ROLE = keccak256("POINTS_POSTER_ROLE");
     uint256 public constant MAX_PEER_ID_BYTES = 128;
     /// @notice The OP Stack L1Block predeploy: the epoch seed's source.
     IL1Block public constant L1_BLOCK = IL1Block(0x4200000000000000000000000000000000000015);
@@ -130,6 +137,9 @@ contract EpochManager is AccessControl {
     mapping(bytes32 roundKey => Round) private _rounds;
     mapping(bytes32 roundKey => mapping(address worker => uint8 verdict)) private _verdictOf;
     mapping(bytes32 subjectKey => Outcome) private _outcomes;
+    /// @dev Votes per ended epoch and candidate keccak256(abi.encode(pointsRoot, totalPoints)).
+    mapping(uint256 epoch => mapping(bytes32 candidate => uint32 votes)) private _rootVotes;
+    mapping(uint256 epoch => mapping(address worker => bytes32 candidate)) private _rootVoteOf;
 
     event ParamsUpdated(
         uint128 minStake,
@@ -189,7 +199,12 @@ contract EpochManager is AccessControl {
         int256 total
     );
     event Heartbeat(uint256 indexed epoch, address indexed worker, uint256 window, bool credited);
-    event EpochClosed(uint256 indexed epoch, bytes32 pointsRoot, uint256 totalPoints, address indexed poster);
+    /// @param votes the votes for this (pointsRoot, totalPoints) after this one.
+    event PointsRootAttested(
+        uint256 indexed epoch, address indexed worker, bytes32 pointsRoot, uint256 totalPoints, uint32 votes
+    );
+    /// @notice The epoch's points root reached quorum; `closedBy` cast the deciding vote.
+    event EpochClosed(uint256 indexed epoch, bytes32 pointsRoot, uint256 totalPoints, address indexed closedBy);
 
     error ZeroAddress();
     error InvalidParams();
@@ -212,8 +227,8 @@ contract EpochManager is AccessControl {
     error InterestedParty(uint8 kind, uint256 subjectId, address worker);
     error HeartbeatTooSoon(address worker, uint256 window);
     error EpochNotEnded(uint256 epoch, uint256 currentEpoch);
-    error EpochAlreadyClosed(uint256 epoch);
     error InvalidPointsRoot();
+    error AlreadyVotedPointsRoot(uint256 epoch, address worker);
 
     constructor(
         address admin,
@@ -231,7 +246,6 @@ contract EpochManager is AccessControl {
         genesisBlock = block.number;
         epochLength = epochLength_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(POINTS_POSTER_ROLE, admin);
         _setParams(params);
     }
 
@@ -299,22 +313,42 @@ contract EpochManager is AccessControl {
         return quorum < activeWorkers ? quorum : activeWorkers;
     }
 
-    /// @notice The points Merkle root of an ended epoch (zero until the poster closes it).
+    /// @notice The points Merkle root of an ended epoch that reached quorum (zero until one does).
     function pointsRootOf(uint256 epoch) external view returns (bytes32) {
         return _epochs[epoch].pointsRoot;
     }
 
-    /// @notice Posts the Merkle root of an ended epoch's points (leaves: epoch, worker, max(points, 0)).
-    function closeEpoch(uint256 epoch, bytes32 pointsRoot, uint256 totalPoints) external onlyRole(POINTS_POSTER_ROLE) {
+    /// @notice The caller's vote on an ended epoch's points root (leaves: epoch, worker, max(points, 0); see
+    /// contracts/merkle/pointsTree.ts); the caller must be active in the current epoch. The first
+    /// (pointsRoot, totalPoints) to reach quorum closes the epoch; later votes are recorded and change nothing.
+    function attestPointsRoot(uint256 epoch, bytes32 pointsRoot, uint256 totalPoints) external {
         uint256 current = _ensureEpoch();
         if (epoch >= current) revert EpochNotEnded(epoch, current);
         if (pointsRoot == bytes32(0)) revert InvalidPointsRoot();
+        if (!_isActive(_workers[msg.sender], current)) revert NotActive(msg.sender, current);
+        if (_rootVoteOf[epoch][msg.sender] != bytes32(0)) revert AlreadyVotedPointsRoot(epoch, msg.sender);
+        bytes32 candidate = keccak256(abi.encode(pointsRoot, totalPoints));
+        _rootVoteOf[epoch][msg.sender] = candidate;
+        uint32 votes = ++_rootVotes[epoch][candidate];
+        emit PointsRootAttested(epoch, msg.sender, pointsRoot, totalPoints, votes);
         EpochInfo storage info = _epochs[epoch];
-        if (info.closed) revert EpochAlreadyClosed(epoch);
+        if (info.closed) return;
+        EpochInfo storage now_ = _epochs[current];
+        if (votes < _quorum(now_.activeWorkers, now_.quorum)) return;
         info.closed = true;
         info.pointsRoot = pointsRoot;
         info.totalPoints = totalPoints;
         emit EpochClosed(epoch, pointsRoot, totalPoints, msg.sender);
+    }
+
+    /// @notice Votes so far for (pointsRoot, totalPoints) as an ended epoch's points root.
+    function pointsRootVotes(uint256 epoch, bytes32 pointsRoot, uint256 totalPoints) external view returns (uint32) {
+        return _rootVotes[epoch][keccak256(abi.encode(pointsRoot, totalPoints))];
+    }
+
+    /// @notice Whether `worker` has voted on `epoch`'s points root.
+    function hasVotedPointsRoot(uint256 epoch, address worker) external view returns (bool) {
+        return _rootVoteOf[epoch][worker] != bytes32(0);
     }
 
     // ---- workers ----

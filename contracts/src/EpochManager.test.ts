@@ -528,40 +528,92 @@ describe("EpochManager", () => {
     });
   });
 
-  it("closes ended epochs with a points root, by the poster role only", async () => {
-    const epoch = await withWorkers(1);
-    const root = keccak256(toHex("root"));
-    expect(await revertOf(em().write.closeEpoch([epoch, root, 10n]))).toEqual({
+  it("closes an ended epoch when one points root reaches the workers' quorum, and never changes it", async () => {
+    const epoch = await withWorkers(4); // quorum min(2, 4) = 2
+    const right = keccak256(toHex("right"));
+    const wrong = keccak256(toHex("wrong"));
+    const vote = async (i: number, e: bigint, root: Hex, total: bigint) =>
+      parseEventLogs({
+        abi: epochManagerAbi,
+        logs: (await f.confirm(em(worker(i)).write.attestPointsRoot([e, root, total]))).logs,
+      });
+    // The epoch is still running: its points may change.
+    expect(await revertOf(em(worker(1)).write.attestPointsRoot([epoch, right, 10n]))).toEqual({
       errorName: "EpochNotEnded",
       args: [epoch, epoch],
     });
     await f.mineToEpoch(epoch + 1n);
-    const stranger = em(worker(5));
-    const role = await em().read.POINTS_POSTER_ROLE();
-    expect(await revertOf(stranger.write.closeEpoch([epoch, root, 10n]))).toEqual({
-      errorName: "AccessControlUnauthorizedAccount",
-      args: [worker(5).address, role],
+    await f.confirm(em().write.startEpoch());
+    const next = epoch + 1n;
+    expect(await revertOf(em(worker(1)).write.attestPointsRoot([next, right, 10n]))).toEqual({
+      errorName: "EpochNotEnded",
+      args: [next, next],
     });
-    expect((await revertOf(em().write.closeEpoch([epoch, zeroHash, 10n]))).errorName).toBe(
+    // Only workers active now vote; no empty root (an epoch without points has no tree).
+    expect(await revertOf(em(worker(7)).write.attestPointsRoot([epoch, right, 10n]))).toEqual({
+      errorName: "NotActive",
+      args: [worker(7).address, next],
+    });
+    expect((await revertOf(em(worker(1)).write.attestPointsRoot([epoch, zeroHash, 0n]))).errorName).toBe(
       "InvalidPointsRoot",
     );
-    const receipt = await f.confirm(em().write.closeEpoch([epoch, root, 10n]));
+    // A wrong root (worker 1) and the right one (worker 2): one vote each, nothing claimable yet.
+    expect((await vote(1, epoch, wrong, 10n)).map((e) => e.eventName)).toEqual(["PointsRootAttested"]);
+    expect((await vote(2, epoch, right, 10n))[0]!.args).toEqual({
+      epoch,
+      worker: worker(2).address,
+      pointsRoot: right,
+      totalPoints: 10n,
+      votes: 1,
+    });
+    expect(await em().read.pointsRootOf([epoch])).toBe(zeroHash);
+    expect(await revertOf(em(worker(2)).write.attestPointsRoot([epoch, right, 10n]))).toEqual({
+      errorName: "AlreadyVotedPointsRoot",
+      args: [epoch, worker(2).address],
+    });
+    // Same root, other total: another candidate, not a second vote for (right, 10).
+    await vote(3, epoch, right, 11n);
+    expect(await em().read.pointsRootOf([epoch])).toBe(zeroHash);
+    expect(await em().read.pointsRootVotes([epoch, right, 10n])).toBe(1);
+    // The deciding vote closes the epoch with that root.
+    const events = await vote(4, epoch, right, 10n);
+    expect(events.map((e) => e.eventName)).toEqual(["PointsRootAttested", "EpochClosed"]);
+    expect(events[1]!.args).toEqual({
+      epoch,
+      pointsRoot: right,
+      totalPoints: 10n,
+      closedBy: worker(4).address,
+    });
+    expect(await em().read.pointsRootOf([epoch])).toBe(right);
+    expect(await em().read.getEpoch([epoch])).toMatchObject({
+      closed: true,
+      pointsRoot: right,
+      totalPoints: 10n,
+    });
+    // A vote after the close is counted (a race in one block is no failure) and changes nothing, even one
+    // that brings the wrong root to quorum too.
+    await f.confirm(em(worker(5)).write.register(["12D3KooWorker5"], { value: STAKE }));
+    await f.mineToEpoch(next + 1n);
+    await f.confirm(em().write.startEpoch());
+    expect((await vote(5, epoch, wrong, 10n)).map((e) => e.eventName)).toEqual(["PointsRootAttested"]);
+    expect(await em().read.pointsRootVotes([epoch, wrong, 10n])).toBe(2);
+    expect(await em().read.pointsRootOf([epoch])).toBe(right);
+    expect(await em().read.hasVotedPointsRoot([epoch, worker(5).address])).toBe(true);
+    expect(await em().read.hasVotedPointsRoot([epoch, worker(6).address])).toBe(false);
+  });
+
+  it("takes the quorum of the epoch the vote is cast in: a lone worker closes an epoch alone", async () => {
+    const epoch = await withWorkers(1); // quorum min(2, 1) = 1
+    await f.mineToEpoch(epoch + 1n);
+    const root = keccak256(toHex("root"));
+    const receipt = await f.confirm(em(worker(1)).write.attestPointsRoot([epoch, root, 5n]));
     expect(
       parseEventLogs({ abi: epochManagerAbi, logs: receipt.logs, eventName: "EpochClosed" })[0]!.args,
-    ).toEqual({
-      epoch,
-      pointsRoot: root,
-      totalPoints: 10n,
-      poster: f.admin.address,
-    });
-    expect(await em().read.pointsRootOf([epoch])).toBe(root);
-    expect(await revertOf(em().write.closeEpoch([epoch, root, 10n]))).toEqual({
-      errorName: "EpochAlreadyClosed",
-      args: [epoch],
-    });
-    // The admin can grant the role to a dedicated poster.
-    await f.confirm(em().write.grantRole([role, worker(5).address]));
-    await f.confirm(stranger.write.closeEpoch([epoch - 1n, root, 0n]));
+    ).toMatchObject({ epoch, pointsRoot: root, closedBy: worker(1).address });
+    // An epoch before the worker was active (nobody earned points there) can be voted too, once.
+    const earlier = epoch - 1n;
+    await f.confirm(em(worker(1)).write.attestPointsRoot([earlier, root, 5n]));
+    expect(await em().read.pointsRootOf([earlier])).toBe(root);
   });
 
   it("lets only the admin change parameters, and only to sane values", async () => {

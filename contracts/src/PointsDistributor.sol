@@ -11,8 +11,9 @@ interface IPointsRoots {
 }
 
 /// @title PointsDistributor
-/// @notice Pays each worker's epoch points in native OPEN against the epoch's points root posted on the
-/// EpochManager. Leaf (OpenZeppelin standard tree, sorted-pair hashing; contracts/merkle/pointsTree.ts):
+/// @notice Pays each worker's epoch points in native OPEN against the epoch's points root on the EpochManager:
+/// the root the workers' quorum voted (EpochManager.attestPointsRoot), never one taken on trust; until one
+/// reached quorum pointsRootOf is zero and every claim is refused (EpochNotClosed). Leaf (OpenZeppelin standard tree, sorted-pair hashing; contracts/merkle/pointsTree.ts):
 ///   keccak256(bytes.concat(keccak256(abi.encode(epoch, account, points))))
 /// Each (epoch, account) is paid once, points * weiPerPoint at the rate in force when claimed. It is funded
 /// by plain transfers (the devnet deploy) and by the validators' share of inference fees (AttributionLedger).

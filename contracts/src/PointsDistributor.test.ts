@@ -19,9 +19,14 @@ describe("PointsDistributor", () => {
   let snap: Hex;
   let epoch: bigint;
   let tree: PointsTree;
+  /** What worker 3 voted: a root that pays it 100 points. It never reaches quorum. */
+  let wrongTree: PointsTree;
   const worker = (i: number) => f.accounts[i]!;
 
-  /** Three workers earn points in one epoch (w1 +20, w2 +10, w3 net -10), which is then closed. */
+  /**
+   * Three workers earn points in one epoch (w1 +20, w2 +10, w3 net -10). Then w3 votes a root that pays it
+   * 100 points, and w1 and w2 vote the one rebuilt from the epoch's events: theirs reaches quorum (2 of 3).
+   */
   beforeAll(async () => {
     f = await startContractsFixture();
     const owner = f.contracts(f.accounts[9]!);
@@ -53,7 +58,14 @@ describe("PointsDistributor", () => {
     }
     expect(entries.map((e) => e.points)).toEqual([20n, 10n, 0n]);
     tree = buildPointsTree(epoch, entries);
-    await f.confirm(em.write.closeEpoch([epoch, tree.root, tree.totalPoints]));
+    wrongTree = buildPointsTree(epoch, [...entries.slice(0, 2), { ...entries[2]!, points: 100n }]);
+    const vote = (i: number, t: PointsTree) =>
+      f.confirm(f.contracts(worker(i)).epochManager.write.attestPointsRoot([epoch, t.root, t.totalPoints]));
+    await vote(3, wrongTree);
+    expect(await em.read.pointsRootOf([epoch])).toBe(zeroHash);
+    await vote(1, tree);
+    await vote(2, tree);
+    expect(await em.read.pointsRootOf([epoch])).toBe(tree.root);
   });
   afterAll(() => f?.stop());
   beforeEach(async () => {
@@ -113,6 +125,25 @@ describe("PointsDistributor", () => {
     expect(await revertOf(d.write.claim([epoch, worker(3).address, 0n, []]))).toEqual({
       errorName: "NothingToClaim",
       args: [epoch, worker(3).address],
+    });
+  });
+
+  it("pays nothing against a root that did not reach quorum: a lone wrong root, or the outvoted one", async () => {
+    const d = f.contracts(worker(3)).pointsDistributor;
+    const w3 = worker(3).address;
+    // The outvoted root of a closed epoch: its proof does not verify against the quorum's root.
+    expect(await revertOf(d.write.claim([epoch, w3, 100n, wrongTree.proof(w3)]))).toEqual({
+      errorName: "InvalidProof",
+      args: [epoch, w3, 100n],
+    });
+    // An ended epoch with one vote (of the 2 needed) for a root paying w3: not closed, nothing paid.
+    const next = epoch + 1n;
+    await f.mineToEpoch(next + 1n);
+    const lone = buildPointsTree(next, [{ epoch: next, account: w3, points: 50n }]);
+    await f.confirm(f.contracts(worker(3)).epochManager.write.attestPointsRoot([next, lone.root, 50n]));
+    expect(await revertOf(d.write.claim([next, w3, 50n, lone.proof(w3)]))).toEqual({
+      errorName: "EpochNotClosed",
+      args: [next],
     });
   });
 

@@ -6,6 +6,7 @@ import {
   heartbeat,
   inference,
   pointsChange,
+  pointsRootVote,
   subjectFinalization,
   worker,
   workerEpoch,
@@ -45,7 +46,7 @@ type EpochRow = typeof epoch.$inferSelect;
 type EpochCounts = Pick<EpochRow, "attestationCount" | "finalizedCount" | "heartbeatCount">;
 
 /**
- * Every epoch event goes through here, so none assumes another came first: EpochManager lets the poster close
+ * Every epoch event goes through here, so none assumes another came first: EpochManager lets workers' votes close
  * an epoch that was never started (no transaction touched the contract during it), and nothing in the
  * contract orders EpochStarted before the rest for readers that start mid-way. The row is created on first
  * sight with `started: false`; `set` fills in what the event knows and `counts` add up.
@@ -96,7 +97,23 @@ ponder.on("EpochManager:EpochClosed", async ({ event, context }) => {
     closedBlock: event.block.number,
     closedAt: event.block.timestamp,
     closedTx: event.transaction.hash,
-    poster: lower(a.poster),
+    closedBy: lower(a.closedBy),
+  });
+});
+
+// Every vote, also for candidates that never reach quorum and after the close; no epoch row is created for
+// it (a vote for an epoch nothing else touched leaves the epoch table alone, like the chain's getEpoch).
+ponder.on("EpochManager:PointsRootAttested", async ({ event, context }) => {
+  await noteDeposit(event, context, "EpochManager:PointsRootAttested");
+  const a = event.args;
+  await context.db.insert(pointsRootVote).values({
+    id: event.id,
+    epoch: a.epoch,
+    worker: lower(a.worker),
+    pointsRoot: a.pointsRoot,
+    totalPoints: a.totalPoints,
+    votes: Number(a.votes),
+    ...eventMeta(event),
   });
 });
 

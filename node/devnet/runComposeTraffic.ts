@@ -86,12 +86,10 @@ async function main(): Promise<number> {
       signal: common.shutdown.signal,
     });
     startDevnetActivity({
-      common,
       logger: common.logger,
       publicClient,
       wallet,
       addresses,
-      fromBlock: BigInt(config.contracts.startBlock ?? 0),
       publisher: node.p2p,
       shutdown: common.shutdown,
     });

@@ -168,12 +168,10 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
 
     if (parameters.traffic ?? true) step("starting the traffic generator");
     const { traffic } = startDevnetActivity({
-      common: commons[0]!,
       logger,
       publicClient: chain.publicClient,
       wallet: chain.wallet,
       addresses: chain.addresses,
-      fromBlock: chain.deploymentBlock,
       publisher: nodes[nodes.length - 1]!.p2p!,
       shutdown,
       ...(parameters.traffic !== undefined && { traffic: parameters.traffic }),

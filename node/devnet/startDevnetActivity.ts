@@ -1,23 +1,18 @@
 import type { Address, PublicClient, WalletClient } from "viem";
-import { type Common, createCommon } from "../../config/common/createCommon.ts";
+import { createCommon } from "../../config/common/createCommon.ts";
 import type { Logger } from "../../config/common/createLogger.ts";
 import type { Shutdown } from "../../config/common/createShutdown.ts";
 import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
 import type { P2PNode } from "../../p2p/index.ts";
 import type { ProtocolAddresses } from "../daemon/requireContracts.ts";
-import { createEpochCloser } from "./createEpochCloser.ts";
 import { createTrafficGenerator } from "./createTrafficGenerator.ts";
 
 export type StartDevnetActivityParameters = {
-  /** The Common whose logger and metrics the epoch closer uses. */
-  common: Common;
   logger: Logger;
   publicClient: PublicClient;
   /** A wallet client on the devnet for one of DEVNET_KEYS. */
   wallet(key: `0x${string}`): WalletClient;
   addresses: ProtocolAddresses & { epochManager: Address };
-  /** The protocol's deployment block: where the closer reads PointsChanged from. */
-  fromBlock: bigint;
   /** The node that publishes the traffic's chunks. */
   publisher: P2PNode;
   /** Where the timers' stops are registered (run in reverse order of registration). */
@@ -28,23 +23,15 @@ export type StartDevnetActivityParameters = {
 };
 
 /**
- * What makes a devnet live once its nodes run: the epoch closer posting each ended epoch's points root
- * (every 3 s), and the traffic generator (Datanets, contributions good and bad, a model, inferences, claims)
- * on a timer. Shared by `olnode devnet` and compose's devnet-traffic service.
+ * What makes a devnet live once its nodes run: the traffic generator (Datanets, contributions good and bad, a
+ * model, inferences, claims) on a timer. Ended epochs are closed by the nodes' own workers, which vote each
+ * one's points root (node/worker/createPointsRootVoter.ts); nobody posts one. Shared by `olnode devnet` and
+ * compose's devnet-traffic service.
  */
 export function startDevnetActivity(parameters: StartDevnetActivityParameters): {
   traffic: ReturnType<typeof createTrafficGenerator> | undefined;
 } {
   const { publicClient, wallet, addresses, shutdown } = parameters;
-  const closer = createEpochCloser(parameters.common, {
-    publicClient,
-    walletClient: wallet(DEVNET_KEYS.deployer),
-    epochManager: addresses.epochManager,
-    fromBlock: parameters.fromBlock,
-  });
-  const closerTimer = setInterval(() => void closer.closeEnded(), 3_000);
-  shutdown.add("epoch closer", () => clearInterval(closerTimer));
-
   if (!(parameters.traffic ?? true)) return { traffic: undefined };
   const trafficCommon = createCommon({
     logger: parameters.logger.child({ service: "traffic" }),

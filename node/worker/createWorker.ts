@@ -8,6 +8,7 @@ import { startEpochCall } from "../../contracts/actions/startEpoch.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { assignTasks } from "./assignTasks.ts";
 import { createHeartbeats } from "./createHeartbeats.ts";
+import { createPointsRootVoter } from "./createPointsRootVoter.ts";
 import {
   createTaskProcessor,
   type TaskProcessorDependencies,
@@ -83,7 +84,10 @@ export type WorkerStatus = {
 };
 
 export type Worker = {
-  /** One pass: register, start the epoch, find assignments, check, attest, heartbeat. Never overlaps itself. */
+  /**
+   * One pass: register, start the epoch, find assignments, check, attest, heartbeat, vote ended epochs' points
+   * roots. Never overlaps itself.
+   */
   tick(): Promise<void>;
   status(): WorkerStatus;
   /** The canonical report this worker attested for a subject (served over HTTP for anyone to re-check). */
@@ -106,6 +110,7 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
   };
   const processor = createTaskProcessor(common, deps);
   const heartbeats = createHeartbeats(common, deps);
+  const pointsRoots = createPointsRootVoter(common, deps);
   const em = { address: deps.epochManager, abi: epochManagerAbi } as const;
   let constants: { genesis: bigint; length: bigint } | undefined;
   const state: Omit<WorkerStatus, "lastHeartbeatWindow" | "settling"> = {
@@ -301,6 +306,15 @@ export function createWorker(common: Common, deps: WorkerDependencies, options: 
           epoch: epoch.toString(),
         });
       else if (options.heartbeats) await heartbeats.beat(head, constants.genesis);
+      // Ended epochs' points roots, rebuilt and voted: after the tasks, which have a deadline; these do not.
+      try {
+        await pointsRoots.vote(epoch, constants);
+      } catch (error) {
+        (isRetryable(error) ? log.warn : log.error).call(log, {
+          msg: "Points-root votes failed; retried next pass",
+          error: firstLine(error),
+        });
+      }
     }
     state.tasks = await deps.tasks.counts(epoch);
     try {

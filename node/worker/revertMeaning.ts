@@ -15,6 +15,7 @@ export type RevertMeaning = "done" | "expired" | "failed";
 
 export const REVERT_MEANINGS: Readonly<Record<string, Exclude<RevertMeaning, "failed">>> = {
   AlreadyAttested: "done",
+  AlreadyVotedPointsRoot: "done",
   AlreadyRegistered: "done",
   // One heartbeat per window: a second one in the same window means the first landed.
   HeartbeatTooSoon: "done",

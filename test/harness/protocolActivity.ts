@@ -4,7 +4,7 @@ import { mulberry32 } from "../../config/common/mulberry32.ts";
 import { attestCall } from "../../contracts/actions/attest.ts";
 import { claimPointsCall } from "../../contracts/actions/claimPoints.ts";
 import { claimRewardsCall } from "../../contracts/actions/claimRewards.ts";
-import { closeEpochCall } from "../../contracts/actions/closeEpoch.ts";
+import { attestPointsRootCall } from "../../contracts/actions/attestPointsRoot.ts";
 import { contributeCall } from "../../contracts/actions/contribute.ts";
 import { createDatanetCall } from "../../contracts/actions/createDatanet.ts";
 import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";
@@ -394,7 +394,7 @@ export async function generateProtocolActivity(
     depositTransactions.push(await sendDeposit(parameters, workerC!, `12D3KooWdeposit${parameters.seed}`));
   counts.depositTransaction = depositTransactions.length;
 
-  // Close every ended epoch in which someone earned points, then claim its airdrop.
+  // Close every ended epoch in which someone earned points (its workers' votes), then claim its airdrop.
   await mineToNextEpoch();
   await heartbeatAll();
   await mineToNextEpoch();
@@ -412,10 +412,22 @@ export async function generateProtocolActivity(
     }
     if (pointsLeafSet(e, balances).length === 0) continue;
     const tree = buildEpochPointsTree(e, balances);
+    // Workers A and B vote the root they rebuilt (2 of 3: quorum, the epoch closes); worker C then votes one
+    // that pays it extra: a competing candidate, and a vote after the close. Neither changes the root.
+    for (const w of [workerA!, workerB!])
+      await send(
+        "pointsRootAttested",
+        w,
+        attestPointsRootCall({ address: em, epoch: e, pointsRoot: tree.root, totalPoints: tree.totalPoints }),
+      );
+    const wrong = buildEpochPointsTree(
+      e,
+      balances.map((b) => (b.account === workerC!.address ? { ...b, points: b.points + 7n } : b)),
+    );
     await send(
-      "epochClosed",
-      admin!,
-      closeEpochCall({ address: em, epoch: e, pointsRoot: tree.root, totalPoints: tree.totalPoints }),
+      "pointsRootAttested",
+      workerC!,
+      attestPointsRootCall({ address: em, epoch: e, pointsRoot: wrong.root, totalPoints: wrong.totalPoints }),
     );
     closedEpochs.push(e);
     for (const entry of tree.entries) {

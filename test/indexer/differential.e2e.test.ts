@@ -135,7 +135,7 @@ it("drives a wide mix of legal calls (the test is only as good as its traffic)",
     "overrideContribution",
     "recordInference",
     "attest",
-    "closeEpoch",
+    "attestPointsRoot",
   ])
     expect(driven.landed[what] ?? 0, `${what} never landed — ${context}`).toBeGreaterThan(0);
 });

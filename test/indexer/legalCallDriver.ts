@@ -12,7 +12,7 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import { attestCall } from "../../contracts/actions/attest.ts";
 import { claimPointsCall } from "../../contracts/actions/claimPoints.ts";
 import { claimRewardsCall } from "../../contracts/actions/claimRewards.ts";
-import { closeEpochCall } from "../../contracts/actions/closeEpoch.ts";
+import { attestPointsRootCall } from "../../contracts/actions/attestPointsRoot.ts";
 import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";
 import { overrideContributionCall } from "../../contracts/actions/overrideContribution.ts";
 import type { ProtocolCall } from "../../contracts/actions/protocolCall.ts";
@@ -143,7 +143,6 @@ export async function driveLegalCalls(
   const fn = (abi: readonly unknown[], functionName: string, args: unknown[] = []) =>
     encodeFunctionData({ abi, functionName, args } as never);
 
-  const POSTER_ROLE = await read<Hex>(a.epochManager, epochManagerAbi, "POINTS_POSTER_ROLE");
   /** The test account that owns an Ownable2Step contract now, if any. */
   const ownerOf = async (address: Address) => {
     const owner = await read<Address>(address, attributionLedgerAbi, "owner");
@@ -470,7 +469,7 @@ export async function driveLegalCalls(
     ],
     [
       3,
-      "closeEpoch",
+      "attestPointsRoot",
       async () => {
         const current = await nextEpoch();
         if (current === 0n) return;
@@ -481,27 +480,30 @@ export async function driveLegalCalls(
             e,
             w.address,
           ]);
-          // The poster is trusted today (issue #18): sometimes it posts points nobody earned.
+          // Sometimes a worker votes points nobody earned (a wrong root: a candidate of its own).
           const points = random.chance(0.2) ? BigInt(random.int(1, 50)) : p.points > 0n ? p.points : 0n;
           entries.push({ epoch: e, account: w.address, points });
         }
         if (!entries.some((x) => x.points > 0n)) entries[0]!.points = 1n;
         const tree = buildPointsTree(e, entries);
-        trees.set(e, tree);
-        const posters = [];
+        const voters = [];
         for (const x of accounts)
-          if (await read<boolean>(a.epochManager, epochManagerAbi, "hasRole", [POSTER_ROLE, x.address]))
-            posters.push(x);
-        return attempt({
-          what: "closeEpoch",
-          from: pickOf(posters) ?? admin,
-          ...closeEpochCall({
+          if (await read<boolean>(a.epochManager, epochManagerAbi, "isActive", [x.address, current]))
+            voters.push(x);
+        const voted = await attempt({
+          what: "attestPointsRoot",
+          from: pickOf(voters) ?? anyone(),
+          ...attestPointsRootCall({
             address: a.epochManager,
             epoch: e,
             pointsRoot: tree.root,
             totalPoints: tree.totalPoints,
           }),
         });
+        // Claims are tried against the root that reached quorum, if it is this one.
+        if (voted && (await read<Hex>(a.epochManager, epochManagerAbi, "pointsRootOf", [e])) === tree.root)
+          trees.set(e, tree);
+        return voted;
       },
     ],
     [
@@ -610,17 +612,6 @@ export async function driveLegalCalls(
             if (!from) return;
             return attempt({ what: "acceptOwnership", from, to: ownable, data: fn(abi, "acceptOwnership") });
           }
-          case 2:
-          case 3:
-            return attempt({
-              what: "posterRole",
-              from: admin,
-              to: a.epochManager,
-              data: fn(epochManagerAbi, random.chance(0.6) ? "grantRole" : "revokeRole", [
-                POSTER_ROLE,
-                random.pick(accounts).address,
-              ]),
-            });
           default:
             return attempt({
               what: "fundDistributor",

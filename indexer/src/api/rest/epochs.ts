@@ -150,7 +150,7 @@ export const epochRoutes = [
         proof: tree.proof(address),
         root: tree.root,
         pointsRoot: row.pointsRoot,
-        // False when the poster's root was not built from the indexed points: the proof will not verify.
+        // False when the quorum's root was not built from the indexed points: the proof will not verify.
         rootMatches: tree.root.toLowerCase() === row.pointsRoot.toLowerCase(),
         claimed: claim !== undefined,
       };
