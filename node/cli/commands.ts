@@ -1,5 +1,6 @@
 import type { Command } from "./command.ts";
 import { attributeCommand } from "./commands/attribute.ts";
+import { claimPointsCommand, claimRewardsCommand } from "./commands/claim.ts";
 import { configCheckCommand } from "./commands/configCheck.ts";
 import { contributeCommand } from "./commands/contribute.ts";
 import { devnetCommand } from "./commands/devnet.ts";
@@ -16,6 +17,8 @@ export const COMMANDS: Command[] = [
   statusCommand,
   contributeCommand,
   attributeCommand,
+  claimPointsCommand,
+  claimRewardsCommand,
   keysNewCommand,
   keysImportCommand,
   keysShowCommand,

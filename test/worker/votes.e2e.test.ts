@@ -1,16 +1,32 @@
-import { type Address, type Hex, keccak256, type PublicClient, parseEther, toHex } from "viem";
+import {
+  type Address,
+  type Hex,
+  keccak256,
+  type PublicClient,
+  parseEther,
+  toFunctionSelector,
+  toHex,
+  zeroHash,
+} from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Common, createTestCommon } from "../../config/common/createCommon.ts";
+import { attest } from "../../contracts/actions/attest.ts";
+import { attestPointsRoot } from "../../contracts/actions/attestPointsRoot.ts";
+import { claimPoints } from "../../contracts/actions/claimPoints.ts";
 import { contribute } from "../../contracts/actions/contribute.ts";
 import { createDatanet } from "../../contracts/actions/createDatanet.ts";
 import { overrideContribution } from "../../contracts/actions/overrideContribution.ts";
+import { readEpochPoints } from "../../contracts/actions/readEpochPoints.ts";
 import { registerWorker } from "../../contracts/actions/registerWorker.ts";
 import { startEpoch } from "../../contracts/actions/startEpoch.ts";
 import type { DeployContractsReturnType } from "../../contracts/deploy/deployContracts.ts";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
+import { buildEpochPointsTree, buildPointsTree } from "../../contracts/merkle/pointsTree.ts";
 import type { IndexerViews } from "../../indexer/indexerViews.ts";
 import type { IndexerProcess } from "../../indexer/startIndexer.ts";
+import { claimEpochPoints } from "../../node/claims/claimEpochPoints.ts";
+import { ClaimRefusedError } from "../../node/claims/claimErrors.ts";
 import { createViewsDb } from "../../node/daemon/createViewsDb.ts";
 import { createCallSender } from "../../node/worker/createCallSender.ts";
 import { createTaskStore } from "../../node/worker/createTaskStore.ts";
@@ -38,9 +54,12 @@ import { startDeployedChain, startTestIndexer, waitForBlock } from "../indexer/i
  * - An epoch's last block: an attestation sent one block before it lands in it; one that could only land in
  *   the next epoch is not sent (no WrongEpoch revert, no gas).
  * - An index behind the head (its indexer down): no task is created from it, and the status says so.
+ * - Points roots: workers rebuild an ended epoch's root from the chain and vote it; a wrong root (one worker's)
+ *   gets no quorum, and nothing is paid against it; the operator's claim goes through once the quorum root is in.
  */
 
 const EPOCH = 20n;
+const ATTEST = toFunctionSelector("attest(uint256,uint8,uint256,uint8,uint32,bytes32)");
 const ACCEPT: CheckResult = {
   kind: "done",
   verdict: 1,
@@ -55,6 +74,7 @@ let deployment: DeployContractsReturnType;
 let database: TestDatabase;
 let indexer: IndexerProcess | undefined;
 let genesis: bigint;
+let datanetId: bigint;
 const contributionIds: bigint[] = [];
 const stops: (() => Promise<void>)[] = [];
 
@@ -78,13 +98,13 @@ beforeAll(async () => {
   });
   const owner = chain.accounts[1]!;
   const clients = { publicClient: chain.publicClient, walletClient: chain.walletClient(owner) };
-  const { datanetId } = await createDatanet(clients, {
+  ({ datanetId } = await createDatanet(clients, {
     address: deployment.addresses.datanetRegistry,
     name: "votes",
     metadataURI: "ipfs://votes",
     format: "text",
     maxChunkBytes: 4096,
-  });
+  }));
   for (let i = 0; i < 2; i++) {
     const { contributionId } = await contribute(clients, {
       address: deployment.addresses.datanetRegistry,
@@ -201,14 +221,14 @@ async function attestedBy(worker: Address, epoch: bigint) {
 
 /** Every transaction `account` got mined, with its status (a reverted attestation would show here). */
 async function minedTxs(account: Address, fromBlock: bigint) {
-  const out: { block: bigint; status: string; hash: Hex }[] = [];
+  const out: { block: bigint; status: string; hash: Hex; attest: boolean }[] = [];
   const to = await head();
   for (let b = fromBlock; b <= to; b++) {
     const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
       if (tx.from.toLowerCase() !== account.toLowerCase()) continue;
       const receipt = await chain.publicClient.getTransactionReceipt({ hash: tx.hash });
-      out.push({ block: b, status: receipt.status, hash: tx.hash });
+      out.push({ block: b, status: receipt.status, hash: tx.hash, attest: tx.input.startsWith(ATTEST) });
     }
   }
   return out;
@@ -276,10 +296,11 @@ describe("a worker's votes (issue 18)", () => {
       .where("key", "=", `attest:${epoch}:0:${expired[0]!.subjectId}`)
       .executeTakeFirst();
     expect(intent).toEqual({ status: "failed", error_name: INCLUSION_TOO_LATE });
-    // Nothing of this worker's reverted, and only one transaction was sent at all.
+    // Nothing of this worker's reverted, and only one attest transaction was sent at all.
     await chain.mine(3);
     const txs = await minedTxs(account.address, from + 1n);
-    expect(txs.map((t) => t.status)).toEqual(["success"]);
+    expect(txs.every((t) => t.status === "success")).toBe(true);
+    expect(txs.filter((t) => t.attest)).toHaveLength(1);
     await w.stop();
   });
 
@@ -308,5 +329,115 @@ describe("a worker's votes (issue 18)", () => {
     // The stale index lists both contributions as open; neither became a task.
     expect(await w.tasks.counts(epoch)).toEqual({});
     await w.stop();
+  });
+
+  it("closes an ended epoch with the points root its workers rebuilt; a wrong root gets no quorum and pays nothing", async () => {
+    const [a, b, c] = workers() as [PrivateKeyAccount, PrivateKeyAccount, PrivateKeyAccount];
+    const em = deployment.addresses.epochManager;
+    const clientsOf = (account: PrivateKeyAccount) => ({
+      publicClient: chain.publicClient as PublicClient,
+      walletClient: chain.walletClient(account),
+    });
+    // Points in one epoch: a and b agree on a new contribution (quorum 2 of 3: +10 each, c earns nothing).
+    const { contributionId } = await contribute(clientsOf(chain.accounts[1]!), {
+      address: deployment.addresses.datanetRegistry,
+      datanetId,
+      dataRoot: keccak256(toHex("votes-points")),
+      byteSize: 100n,
+      chunkCount: 1,
+      license: "CC-BY-4.0",
+      metadataURI: "",
+    });
+    const epoch = await startNextEpoch();
+    for (const w of [a, b])
+      await attest(clientsOf(w), {
+        address: em,
+        epoch,
+        kind: 0,
+        subjectId: contributionId,
+        verdict: 1,
+        score: 1,
+        resultHash: zeroHash,
+      });
+    await startNextEpoch();
+    const read = <T>(functionName: string, args: unknown[]) =>
+      chain.publicClient.readContract({
+        address: em,
+        abi: epochManagerAbi,
+        functionName,
+        args,
+      } as never) as Promise<T>;
+    const right = buildEpochPointsTree(
+      epoch,
+      await readEpochPoints(chain.publicClient as PublicClient, {
+        address: em,
+        epoch,
+        fromBlock: deployment.deploymentBlock,
+      }),
+    );
+    expect(right.entries.map((e) => e.points)).toEqual([10n, 10n]);
+    // c votes a root that pays it 100 points; nothing is claimable on one vote.
+    const wrong = buildPointsTree(epoch, [...right.entries, { epoch, account: c.address, points: 100n }]);
+    await attestPointsRoot(clientsOf(c), {
+      address: em,
+      epoch,
+      pointsRoot: wrong.root,
+      totalPoints: wrong.totalPoints,
+    });
+    const claimWrong = () =>
+      claimPoints(clientsOf(c), {
+        address: deployment.addresses.pointsDistributor,
+        epoch,
+        account: c.address,
+        points: 100n,
+        proof: wrong.proof(c.address),
+      });
+    await expect(claimWrong()).rejects.toThrow(/EpochNotClosed/);
+
+    // Worker a's pass rebuilds the root and votes it: one vote each, still no quorum, still nothing to claim.
+    const wa = await startWorker(a, "olnode_votes_w4");
+    await wa.worker.tick();
+    expect(await read<number>("pointsRootVotes", [epoch, right.root, right.totalPoints])).toBe(1);
+    expect(await read<Hex>("pointsRootOf", [epoch])).toBe(zeroHash);
+    const claimA = (e?: bigint) =>
+      claimEpochPoints(clientsOf(a), {
+        epochManager: em,
+        pointsDistributor: deployment.addresses.pointsDistributor,
+        account: a.address,
+        fromBlock: deployment.deploymentBlock,
+        ...(e !== undefined && { epoch: e }),
+      });
+    await expect(claimA(epoch)).rejects.toMatchObject({ reason: "epochNotFinal" });
+    // A second pass sends nothing more (one vote per worker and epoch).
+    await wa.worker.tick();
+    expect(await read<number>("pointsRootVotes", [epoch, right.root, right.totalPoints])).toBe(1);
+
+    // Worker b's vote is the second for the rebuilt root: quorum, the epoch closes with it.
+    const wb = await startWorker(b, "olnode_votes_w5");
+    await wb.worker.tick();
+    expect(await read<Hex>("pointsRootOf", [epoch])).toBe(right.root);
+    await expect(claimWrong()).rejects.toThrow(/InvalidProof/);
+
+    // The operator's claim (olnode claim points) pays a its 10 points, once.
+    const before = await chain.publicClient.getBalance({ address: a.address });
+    const paid = await claimA();
+    expect(paid.filter((r) => r.status === "paid")).toMatchObject([{ epoch, points: 10n }]);
+    expect(await chain.publicClient.getBalance({ address: a.address })).toBeGreaterThan(before);
+    const again = await claimA(epoch).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(ClaimRefusedError);
+    expect((again as ClaimRefusedError).reason).toBe("alreadyClaimed");
+    await expect(claimA()).rejects.toMatchObject({ reason: "nothingToClaim" });
+    // c earned nothing: nothing to claim for it.
+    await expect(
+      claimEpochPoints(clientsOf(c), {
+        epochManager: em,
+        pointsDistributor: deployment.addresses.pointsDistributor,
+        account: c.address,
+        fromBlock: deployment.deploymentBlock,
+        epoch,
+      }),
+    ).rejects.toMatchObject({ reason: "nothingToClaim" });
+    await wa.stop();
+    await wb.stop();
   });
 });
