@@ -2,7 +2,8 @@ import { type Address, concat, encodeAbiParameters, getAddress, type Hex, keccak
 import { BaseError } from "../../config/errors/BaseError.ts";
 
 /**
- * The Merkle tree of an epoch's points, whose root the poster sets with EpochManager.closeEpoch and against
+ * The Merkle tree of an epoch's points, whose root workers vote with EpochManager.attestPointsRoot (the first to
+ * reach quorum closes the epoch) and against
  * which PointsDistributor.claim pays. Same hashing as OpenZeppelin's StandardMerkleTree and MerkleProof:
  *
  *   leaf = keccak256(bytes.concat(keccak256(abi.encode(uint256 epoch, address account, uint256 points))))
@@ -16,7 +17,7 @@ export type PointsEntry = { epoch: bigint; account: Address; points: bigint };
 export type PointsTree = {
   epoch: bigint;
   root: Hex;
-  /** Sum of all points in the tree (what closeEpoch records as totalPoints). */
+  /** Sum of all points in the tree (voted beside the root, recorded as the epoch's totalPoints). */
   totalPoints: bigint;
   entries: readonly PointsEntry[];
   /** Proof for `account`; throws if it has no (non-zero) entry. */
@@ -41,7 +42,7 @@ export function pointsLeaf(entry: PointsEntry): Hex {
 export type EpochPointsBalance = { account: Address; points: bigint };
 
 /**
- * The points leaf set — which entries an epoch's tree holds, whoever builds it (the poster, the REST proofs
+ * The points leaf set — which entries an epoch's tree holds, whoever builds it (the voting workers, the REST proofs
  * route, a claimer): one leaf per worker whose net points are above zero (a negative balance is clamped to
  * zero and, like zero, earns no leaf). Balances are given once per worker.
  */
