@@ -2,9 +2,9 @@ import { type Address, type Hash, type Hex, keccak256, numberToHex, stringToHex 
 import type { PrivateKeyAccount } from "viem/accounts";
 import { mulberry32 } from "../../config/common/mulberry32.ts";
 import { attestCall } from "../../contracts/actions/attest.ts";
+import { attestPointsRootCall } from "../../contracts/actions/attestPointsRoot.ts";
 import { claimPointsCall } from "../../contracts/actions/claimPoints.ts";
 import { claimRewardsCall } from "../../contracts/actions/claimRewards.ts";
-import { attestPointsRootCall } from "../../contracts/actions/attestPointsRoot.ts";
 import { contributeCall } from "../../contracts/actions/contribute.ts";
 import { createDatanetCall } from "../../contracts/actions/createDatanet.ts";
 import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";

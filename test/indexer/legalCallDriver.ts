@@ -10,9 +10,9 @@ import {
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { attestCall } from "../../contracts/actions/attest.ts";
+import { attestPointsRootCall } from "../../contracts/actions/attestPointsRoot.ts";
 import { claimPointsCall } from "../../contracts/actions/claimPoints.ts";
 import { claimRewardsCall } from "../../contracts/actions/claimRewards.ts";
-import { attestPointsRootCall } from "../../contracts/actions/attestPointsRoot.ts";
 import { heartbeatCall } from "../../contracts/actions/heartbeat.ts";
 import { overrideContributionCall } from "../../contracts/actions/overrideContribution.ts";
 import type { ProtocolCall } from "../../contracts/actions/protocolCall.ts";
