@@ -55,14 +55,17 @@ async function measureVotes(parameters: {
       args: Record<string, unknown>;
       blockNumber: bigint;
     }[];
-  const [started, attested, finalized, contributions, overrides, inferences] = await Promise.all([
-    events(addresses.epochManager, epochManagerAbi, "EpochStarted"),
-    events(addresses.epochManager, epochManagerAbi, "Attested"),
-    events(addresses.epochManager, epochManagerAbi, "SubjectFinalized"),
-    events(addresses.datanetRegistry, datanetRegistryAbi, "ContributionSubmitted"),
-    events(addresses.datanetRegistry, datanetRegistryAbi, "ContributionFinalized"),
-    events(addresses.attributionLedger, attributionLedgerAbi, "InferenceRecorded"),
-  ]);
+  const [started, attested, finalized, contributions, overrides, inferences, pointsChanged, closedEpochs] =
+    await Promise.all([
+      events(addresses.epochManager, epochManagerAbi, "EpochStarted"),
+      events(addresses.epochManager, epochManagerAbi, "Attested"),
+      events(addresses.epochManager, epochManagerAbi, "SubjectFinalized"),
+      events(addresses.datanetRegistry, datanetRegistryAbi, "ContributionSubmitted"),
+      events(addresses.datanetRegistry, datanetRegistryAbi, "ContributionFinalized"),
+      events(addresses.attributionLedger, attributionLedgerAbi, "InferenceRecorded"),
+      events(addresses.epochManager, epochManagerAbi, "PointsChanged"),
+      events(addresses.epochManager, epochManagerAbi, "EpochClosed"),
+    ]);
   // Each subject: when it appeared, when it was decided (quorum or owner), who may not judge it.
   const subjects = new Map<
     SubjectKey,
@@ -166,7 +169,24 @@ async function measureVotes(parameters: {
       }
     }
   }
+  // Points roots: each measured epoch in which someone earned points, closed by the workers' votes, and how many
+  // blocks after its end the deciding vote landed.
+  const withPoints = new Set(pointsChanged.map((p) => p.args.epoch as bigint));
+  const closeLag: number[] = [];
+  let epochsWithPoints = 0;
+  for (const epoch of parameters.epochs.slice(0, -1)) {
+    if (!withPoints.has(epoch)) continue;
+    epochsWithPoints++;
+    const closed = closedEpochs.find((c) => c.args.epoch === epoch);
+    if (closed)
+      closeLag.push(Number(closed.blockNumber - (parameters.genesis + (epoch + 1n) * EPOCH_LENGTH) + 1n));
+  }
+  closeLag.sort((a, b) => a - b);
   return {
+    epochsWithPoints,
+    epochsClosed: closeLag.length,
+    closeLagBlocksMedian: closeLag[Math.floor(closeLag.length / 2)],
+    closeLagBlocksMax: closeLag.at(-1),
     assignments,
     attestedInEpoch,
     missedOpen,
@@ -273,6 +293,20 @@ async function measureDevnet(dir: string): Promise<BenchFigure[]> {
           revertedGas: String(m.revertedGas),
           cancelledTooLate: m.cancelled,
           ...extra,
+        },
+      ),
+      figure(
+        "worker.votes.points_roots_closed",
+        m.epochsClosed,
+        "epochs",
+        m.epochsWithPoints,
+        "baseline: measured epochs (all but the last) in which someone earned points; value: of them closed by the workers' points-root votes",
+        {
+          target: ">= 1 (100 %)",
+          met: m.epochsClosed === m.epochsWithPoints,
+          closeLagBlocksMedian: m.closeLagBlocksMedian,
+          closeLagBlocksMax: m.closeLagBlocksMax,
+          load: extra.load,
         },
       ),
     ];
