@@ -190,6 +190,20 @@ describe.skipIf(unavailable !== undefined && !required)(
       }
     }, 900_000);
 
+    it("stops the operator stack at network-init, naming each REQUIRED value and the file to fill in", async () => {
+      // The shipped testnet folder still has REQUIRED values: the check that op-geth-init, eigenda-proxy and so
+      // the whole operator stack wait for fails, in a real container with compose's mounts and environment.
+      const failure = await project.compose(["run", "--rm", "--no-deps", "-T", "network-init"], 300_000).then(
+        (out) => `exited 0: ${out}`,
+        (error: Error) => error.message,
+      );
+      expect(failure).not.toMatch(/^exited 0/);
+      expect(failure).toContain(
+        "OP_GETH_SEQUENCER_HTTP is REQUIRED: set it in docker/networks/testnet/network.env",
+      );
+      expect(failure).toContain("docker/networks/testnet/genesis.json is missing");
+    }, 400_000);
+
     it("resumes after down and up on the same volumes, without re-indexing from block 0", async () => {
       const before = await waitFor(
         "the counts before the restart",
@@ -215,6 +229,10 @@ describe.skipIf(unavailable !== undefined && !required)(
       // Ponder found its earlier checkpoint in the same schema and went on from there.
       const indexerLogs = await project.compose(["logs", "--no-color", "devnet-indexer"]);
       expect(indexerLogs).toMatch(/Detected crash recovery/);
+      // Postgres was shut down cleanly by `down` (no crash recovery at the next start).
+      expect(await project.compose(["logs", "--no-color", "postgres"])).not.toMatch(
+        /not properly shut down|automatic recovery in progress/,
+      );
       // The setup kept the contracts on the persisted chain instead of deploying again.
       expect(await project.compose(["logs", "--no-color", "devnet-setup"])).toMatch(
         /contracts already on chain/,

@@ -94,6 +94,8 @@ export function composeProject(
     OLNODE_VERSION: parameters.tag,
     OLNODE_NODE_IMAGE: STAND_IN_IMAGES.node,
     POSTGRES_IMAGE: STAND_IN_IMAGES.postgres,
+    // network-init only needs a POSIX shell and sed: the stand-in Node image (Debian) has them, like op-node's.
+    OP_NODE_IMAGE: STAND_IN_IMAGES.node,
     POSTGRES_PASSWORD: `e2e${Math.random().toString(36).slice(2)}`,
     ...Object.fromEntries(Object.entries(parameters.ports).map(([k, v]) => [k, String(v)])),
   };
