@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { makeTempDir } from "../harness/tempDir.ts";
 import { DOCKER_DIR, parseYaml } from "./composeConfig.ts";
 import { knownMetrics, metricNamesIn, selectorProblems } from "./metricNames.ts";
 
@@ -127,10 +127,6 @@ const promtool = findBinary("promtool");
 const amtool = findBinary("amtool");
 
 describe.skipIf(!promtool || !amtool)("docker/prometheus and docker/alertmanager (promtool, amtool)", () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
   const run = (args: string[], cwd = PROM_DIR) => {
     const r = spawnSync(promtool!, args, { cwd, encoding: "utf8" });
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
@@ -162,8 +158,7 @@ describe.skipIf(!promtool || !amtool)("docker/prometheus and docker/alertmanager
       ['up{job="olnode-node", stack!="devnet"} == 0', 'up{job="olnode-node"} == 0'],
       ["expr: olnode_p2p_peers == 0\n        for: 10m", "expr: olnode_p2p_peers == 0\n        for: 1m"],
     ] as const) {
-      const dir = mkdtempSync(join(tmpdir(), "olnode-alerts-"));
-      dirs.push(dir);
+      const dir = makeTempDir("olnode-alerts-");
       cpSync(join(PROM_DIR, "alerts.test.yml"), join(dir, "alerts.test.yml"));
       const text = readFileSync(join(PROM_DIR, "alerts.yml"), "utf8");
       expect(text).toContain(from);
