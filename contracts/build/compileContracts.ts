@@ -15,7 +15,14 @@ export type CompiledContract = {
   source: string;
   abi: readonly unknown[];
   bytecode: `0x${string}`;
+  /** The runtime code the constructor returns, with zeros where its immutables go. */
+  deployedBytecode: `0x${string}`;
+  /** Where each immutable sits in the runtime code (byte offsets), to mask them when comparing with chain code. */
+  immutableReferences: ImmutableReference[];
 };
+
+/** A 32-byte slot of runtime code that the constructor fills with an immutable's value. */
+export type ImmutableReference = { start: number; length: number };
 
 export type CompileContractsParameters = {
   /** The contracts/ folder; defaults to the one this file lives in. */
@@ -31,7 +38,16 @@ const SOURCE_DIRS = ["src", "test"];
 export const SOLC_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",
-  outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
+  outputSelection: {
+    "*": {
+      "*": [
+        "abi",
+        "evm.bytecode.object",
+        "evm.deployedBytecode.object",
+        "evm.deployedBytecode.immutableReferences",
+      ],
+    },
+  },
 } as const;
 
 function listSol(dir: string): string[] {
@@ -46,7 +62,22 @@ function listSol(dir: string): string[] {
 
 type SolcOutput = {
   errors?: { severity: "error" | "warning" | "info"; formattedMessage: string }[];
-  contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+  contracts?: Record<
+    string,
+    Record<
+      string,
+      {
+        abi: unknown[];
+        evm: {
+          bytecode: { object: string };
+          deployedBytecode: {
+            object: string;
+            immutableReferences?: Record<string, { start: number; length: number }[]>;
+          };
+        };
+      }
+    >
+  >;
 };
 
 /**
@@ -85,7 +116,19 @@ export function compileContracts(parameters: CompileContractsParameters = {}): C
     if (!(source.startsWith("src/") || source.startsWith("test/"))) continue;
     for (const [name, artifact] of Object.entries(contracts)) {
       if (!artifact.evm.bytecode.object) continue;
-      compiled.push({ name, source, abi: artifact.abi, bytecode: `0x${artifact.evm.bytecode.object}` });
+      const deployed = artifact.evm.deployedBytecode;
+      const immutableReferences = Object.values(deployed.immutableReferences ?? {})
+        .flat()
+        .map(({ start, length }) => ({ start, length }))
+        .sort((a, b) => a.start - b.start);
+      compiled.push({
+        name,
+        source,
+        abi: artifact.abi,
+        bytecode: `0x${artifact.evm.bytecode.object}`,
+        deployedBytecode: `0x${deployed.object}`,
+        immutableReferences,
+      });
     }
   }
   return compiled.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -104,11 +147,13 @@ export function renderGenerated(contracts: readonly CompiledContract[]): Map<str
     const camel = camelName(c.name);
     files.set(
       `${camel}.ts`,
-      `${header}// Source: contracts/${c.source}\n\nexport const ${camel}Abi = ${JSON.stringify(c.abi, null, 2)} as const;\n\nexport const ${camel}Bytecode = "${c.bytecode}" as const;\n`,
+      `${header}// Source: contracts/${c.source}\n\nexport const ${camel}Abi = ${JSON.stringify(c.abi, null, 2)} as const;\n\nexport const ${camel}Bytecode = "${c.bytecode}" as const;\n\n/** Runtime code (zeros where immutables go) and the immutables' byte ranges in it. */\nexport const ${camel}DeployedBytecode = "${c.deployedBytecode}" as const;\n\nexport const ${camel}ImmutableReferences = ${JSON.stringify(c.immutableReferences)} as const;\n`,
     );
     // Test-only contracts stay out of the package entry.
     if (c.source.startsWith("src/"))
-      indexLines.push(`export { ${camel}Abi, ${camel}Bytecode } from "./${camel}.ts";`);
+      indexLines.push(
+        `export {\n  ${camel}Abi,\n  ${camel}Bytecode,\n  ${camel}DeployedBytecode,\n  ${camel}ImmutableReferences,\n} from "./${camel}.ts";`,
+      );
   }
   files.set("index.ts", `${header}\n${indexLines.join("\n")}\n`);
   return files;
