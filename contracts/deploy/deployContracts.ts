@@ -11,17 +11,11 @@ import {
 } from "viem";
 import { BaseError, NonRetryableUserError } from "../../config/errors/BaseError.ts";
 import {
-  attributionLedgerAbi,
-  attributionLedgerBytecode,
-  datanetRegistryAbi,
-  datanetRegistryBytecode,
-  epochManagerAbi,
-  epochManagerBytecode,
-  modelRegistryAbi,
-  modelRegistryBytecode,
-  pointsDistributorAbi,
-  pointsDistributorBytecode,
-} from "../generated/index.ts";
+  CONTRACT_NAMES,
+  type DeploymentStep,
+  deploymentPlan,
+  type ResolvedDeployParams,
+} from "./deploymentPlan.ts";
 import { ensureL1Block } from "./ensureL1Block.ts";
 
 export type DeployParams = {
@@ -89,7 +83,7 @@ export type DeployContractsReturnType = {
   addresses: DeployedAddresses;
   /** The block of the first deployment: where an indexer starts. */
   deploymentBlock: bigint;
-  params: DeployParams & { admin: Address; treasury: Address };
+  params: ResolvedDeployParams;
 };
 
 export class DeployContractsError extends BaseError {
@@ -114,13 +108,51 @@ export async function deployContracts(
   }
   // EpochManager's first write reads the L1Block predeploy; a dev chain without it gets a stand-in.
   await ensureL1Block(publicClient);
+  const params = resolveDeployParams(parameters.params, account.address);
+  const chain = walletClient.chain ?? null;
+  const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+  const at = (i: number) => getContractAddress({ from: account.address, nonce: BigInt(nonce + i) });
+  // Constructors only store addresses, so predicted addresses are safe to use before deployment.
+  const addresses = Object.fromEntries(CONTRACT_NAMES.map((name, i) => [name, at(i)])) as DeployedAddresses;
+  const steps = deploymentPlan(params);
+  const send = async (step: DeploymentStep, i: number) => {
+    const tx = step.transaction(addresses);
+    return walletClient.sendTransaction({
+      account,
+      chain,
+      nonce: nonce + i,
+      ...(tx.to ? { to: tx.to } : {}),
+      data: tx.data,
+      ...(tx.value ? { value: tx.value } : {}),
+    });
+  };
+  // Round 1: the creations, pipelined.
+  const creations = steps.filter((s) => s.deploys);
+  const deployments: Hash[] = [];
+  for (const [i, step] of creations.entries()) deployments.push(await send(step, i));
+  const receipts = await waitAll(publicClient, deployments, "deployment");
+  const deploymentBlock = receipts[0]!.blockNumber;
+  // Round 2: wiring needs the contracts to exist (gas estimation runs them).
+  const wiring: Hash[] = [];
+  for (const [i, step] of steps.entries()) if (!step.deploys) wiring.push(await send(step, i));
+  await waitAll(publicClient, wiring, "wiring");
+  return { addresses, deploymentBlock, params };
+}
+
+/**
+ * The full parameters of a deployment by `admin`: defaults, overrides, admin and treasury. Throws a
+ * NonRetryableUserError for values the constructors would refuse, before anything is sent.
+ */
+export function resolveDeployParams(
+  overrides: Partial<DeployParams> | undefined,
+  admin: Address,
+): ResolvedDeployParams {
   // The deployer is the protocol admin: it must wire the contracts right after deploying them.
-  const admin = account.address;
   const params = {
     ...defaultDeployParams,
-    ...parameters.params,
+    ...overrides,
     admin,
-    treasury: parameters.params?.treasury ?? admin,
+    treasury: overrides?.treasury ?? admin,
   };
   if (params.developerBps + params.validatorBps + params.contributorBps !== 10_000) {
     throw new NonRetryableUserError("The fee split must add up to 10,000 basis points.", {
@@ -143,111 +175,7 @@ export async function deployContracts(
       },
     );
   }
-  const chain = walletClient.chain ?? null;
-  const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
-  const at = (i: number) => getContractAddress({ from: account.address, nonce: BigInt(nonce + i) });
-  const addresses: DeployedAddresses = {
-    datanetRegistry: at(0),
-    modelRegistry: at(1),
-    attributionLedger: at(2),
-    epochManager: at(3),
-    pointsDistributor: at(4),
-  };
-  const fees = {
-    inputRatePer1k: params.inputRatePer1k,
-    outputRatePer1k: params.outputRatePer1k,
-    platformFee: params.platformFee,
-    developerBps: params.developerBps,
-    validatorBps: params.validatorBps,
-    contributorBps: params.contributorBps,
-  };
-  const epochParams = {
-    minStake: params.minStake,
-    validatorsPerSubject: params.validatorsPerSubject,
-    quorum: params.quorum,
-    heartbeatWindowBlocks: params.heartbeatWindowBlocks,
-    agreePoints: params.agreePoints,
-    dissentPenalty: params.dissentPenalty,
-    heartbeatPoints: params.heartbeatPoints,
-  };
-  const common = { account, chain } as const;
-
-  // Round 1: constructors only store addresses, so predicted addresses are safe to pass before deployment.
-  const deployments: Hash[] = [
-    await walletClient.deployContract({
-      ...common,
-      nonce,
-      abi: datanetRegistryAbi,
-      bytecode: datanetRegistryBytecode,
-      args: [admin],
-    }),
-    await walletClient.deployContract({
-      ...common,
-      nonce: nonce + 1,
-      abi: modelRegistryAbi,
-      bytecode: modelRegistryBytecode,
-      args: [addresses.datanetRegistry],
-    }),
-    await walletClient.deployContract({
-      ...common,
-      nonce: nonce + 2,
-      abi: attributionLedgerAbi,
-      bytecode: attributionLedgerBytecode,
-      args: [admin, addresses.datanetRegistry, addresses.modelRegistry, params.treasury, fees],
-    }),
-    await walletClient.deployContract({
-      ...common,
-      nonce: nonce + 3,
-      abi: epochManagerAbi,
-      bytecode: epochManagerBytecode,
-      args: [admin, addresses.datanetRegistry, addresses.attributionLedger, params.epochLength, epochParams],
-    }),
-    await walletClient.deployContract({
-      ...common,
-      nonce: nonce + 4,
-      abi: pointsDistributorAbi,
-      bytecode: pointsDistributorBytecode,
-      args: [admin, addresses.epochManager, params.weiPerPoint],
-    }),
-  ];
-  const receipts = await waitAll(publicClient, deployments, "deployment");
-  const deploymentBlock = receipts[0]!.blockNumber;
-
-  // Round 2: wiring needs the contracts to exist (gas estimation runs them).
-  const wiring: Hash[] = [
-    await walletClient.writeContract({
-      ...common,
-      address: addresses.datanetRegistry,
-      abi: datanetRegistryAbi,
-      functionName: "setEpochManager",
-      args: [addresses.epochManager],
-    }),
-    await walletClient.writeContract({
-      ...common,
-      address: addresses.attributionLedger,
-      abi: attributionLedgerAbi,
-      functionName: "setEpochManager",
-      args: [addresses.epochManager],
-    }),
-    await walletClient.writeContract({
-      ...common,
-      address: addresses.attributionLedger,
-      abi: attributionLedgerAbi,
-      functionName: "setValidatorPool",
-      args: [addresses.pointsDistributor],
-    }),
-  ];
-  if (params.distributorFunding > 0n) {
-    wiring.push(
-      await walletClient.sendTransaction({
-        ...common,
-        to: addresses.pointsDistributor,
-        value: params.distributorFunding,
-      }),
-    );
-  }
-  await waitAll(publicClient, wiring, "wiring");
-  return { addresses, deploymentBlock, params };
+  return params;
 }
 
 async function waitAll(publicClient: PublicClient, hashes: Hash[], step: string) {
