@@ -21,6 +21,11 @@ export type LoadConfigParameters = {
   env?: Record<string, string | undefined>;
   /** Values set by the program itself (the devnet sets ports); they win over everything. */
   overrides?: Record<string, unknown>;
+  /**
+   * false: resolve `contracts.deploymentFile` to an absolute path but do not read it (`olnode deploy` writes
+   * it). Default true.
+   */
+  readDeploymentFile?: boolean;
 };
 
 /**
@@ -279,7 +284,11 @@ export function loadConfig(parameters: LoadConfigParameters = {}): Config {
   if (!parsed.chain.chainId) sources["chain.chainId"] = `preset ${preset.name}`;
 
   const contracts = { ...parsed.contracts };
-  if (contracts.deploymentFile) {
+  if (contracts.deploymentFile && parameters.readDeploymentFile === false) {
+    contracts.deploymentFile = isAbsolute(contracts.deploymentFile)
+      ? contracts.deploymentFile
+      : resolve(fileDir, contracts.deploymentFile);
+  } else if (contracts.deploymentFile) {
     const path = isAbsolute(contracts.deploymentFile)
       ? contracts.deploymentFile
       : resolve(fileDir, contracts.deploymentFile);

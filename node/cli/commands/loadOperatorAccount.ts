@@ -8,7 +8,11 @@ import { operatorKeystorePath } from "../../keys/operatorKeyPaths.ts";
 import { obtainPassword } from "../../keys/readPassword.ts";
 
 /** Unlocks the operator keystore named by the config; the key stays in memory only. */
-export async function loadOperatorAccount(config: Config, keystoreOverride?: string): Promise<LocalAccount> {
+export async function loadOperatorAccount(
+  config: Config,
+  keystoreOverride?: string,
+  passwordFileOverride?: string,
+): Promise<LocalAccount> {
   const path = keystoreOverride ?? operatorKeystorePath(config);
   if (!existsSync(path)) {
     throw new ConfigError([
@@ -20,6 +24,6 @@ export async function loadOperatorAccount(config: Config, keystoreOverride?: str
     ]);
   }
   const keystore = readKeystoreFile(path);
-  const password = await obtainPassword(config.worker.passwordFile, false);
+  const password = await obtainPassword(passwordFileOverride ?? config.worker.passwordFile, false);
   return privateKeyToAccount(await decryptKeystore(keystore, password));
 }
