@@ -17,7 +17,6 @@ import {
   CONTRACT_ABIS,
   CONTRACT_NAMES,
   type ContractName,
-  POINTS_POSTER_ROLE,
   type ResolvedDeployParams,
 } from "./deploymentPlan.ts";
 import { runtimeCodeMatches } from "./runtimeCodeMatches.ts";
@@ -138,16 +137,12 @@ export async function verifyDeployment(parameters: VerifyDeploymentParameters): 
     ["epochManager", "datanetRegistry", [], a.datanetRegistry, false],
     ["epochManager", "attributionLedger", [], a.attributionLedger, false],
     ["epochManager", "epochLength", [], params.epochLength, false],
-    ["epochManager", "POINTS_POSTER_ROLE", [], POINTS_POSTER_ROLE, false],
     ["epochManager", "hasRole", [DEFAULT_ADMIN_ROLE, params.admin], true, true],
     ["epochManager", "params", [], epochParams, true],
     ["pointsDistributor", "owner", [], params.admin, true],
     ["pointsDistributor", "epochManager", [], a.epochManager, false],
     ["pointsDistributor", "weiPerPoint", [], params.weiPerPoint, true],
   ];
-  if (params.pointsPoster) {
-    checks.push(["epochManager", "hasRole", [POINTS_POSTER_ROLE, params.pointsPoster], true, true]);
-  }
   for (const [contract, functionName, args, expected, adjustable] of checks) {
     const actual = await publicClient.readContract({
       address: a[contract],

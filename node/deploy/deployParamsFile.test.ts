@@ -59,7 +59,7 @@ describe("parseDeployParams", () => {
 
   it("is total over random JSON: a result or a DeployParamsError, nothing else", () => {
     const random = mulberry32(3);
-    const keys = [...Object.keys(defaultDeployParams), "treasury", "pointsPoster", "other"];
+    const keys = [...Object.keys(defaultDeployParams), "treasury", "other"];
     const values = [0, 1, -1, 2 ** 53, 0.5, "1", "0.1 OPEN", "-1", "", null, true, {}, [], "0xabc"];
     for (let i = 0; i < 500; i++) {
       const input: Record<string, unknown> = {};

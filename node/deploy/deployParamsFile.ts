@@ -3,7 +3,7 @@ import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
 import { type DeployParams, defaultDeployParams } from "../../contracts/deploy/deployContracts.ts";
 
 /** Addresses a params file may name besides the numeric parameters. */
-const ADDRESS_KEYS = ["treasury", "pointsPoster"] as const;
+const ADDRESS_KEYS = ["treasury"] as const;
 
 export class DeployParamsError extends NonRetryableUserError {
   override name = "DeployParamsError";

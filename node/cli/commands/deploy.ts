@@ -34,7 +34,7 @@ export const deployCommand: Command = {
     "      --rpc <url>             the chain's JSON-RPC (default chain.l2RpcUrl)",
     "      --out <file>            the deployment file (default contracts.deploymentFile, else <dataDir>/deployment.json)",
     "      --params <file>         JSON deploy parameters (epochLength, minStake, quorum, fee split, treasury,",
-    '                              pointsPoster, distributorFunding …; wei as strings or "0.1 OPEN"); unset: the',
+    '                              distributorFunding …; wei as strings or "0.1 OPEN"); unset: the',
     "                              devnet defaults on a new deployment, the recorded ones on a resumed one",
     "      --keystore <file>       the deployer's keystore (default worker.keystoreFile); never a raw key",
     "      --password-file <file>  its password (default worker.passwordFile, else prompted)",
