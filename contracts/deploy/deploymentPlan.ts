@@ -34,6 +34,31 @@ export const CONTRACT_ABIS: Record<ContractName, Abi> = {
 };
 
 /** One transaction of a deployment: a contract creation (no `to`) or a call/transfer to a deployed contract. */
+/** The AttributionLedger fee schedule these parameters deploy (and `verifyDeployment` expects to read back). */
+export function feeScheduleOf(params: DeployParams) {
+  return {
+    inputRatePer1k: params.inputRatePer1k,
+    outputRatePer1k: params.outputRatePer1k,
+    platformFee: params.platformFee,
+    developerBps: params.developerBps,
+    validatorBps: params.validatorBps,
+    contributorBps: params.contributorBps,
+  };
+}
+
+/** The EpochManager parameters these parameters deploy (and `verifyDeployment` expects to read back). */
+export function epochParamsOf(params: DeployParams) {
+  return {
+    minStake: params.minStake,
+    validatorsPerSubject: params.validatorsPerSubject,
+    quorum: params.quorum,
+    heartbeatWindowBlocks: params.heartbeatWindowBlocks,
+    agreePoints: params.agreePoints,
+    dissentPenalty: params.dissentPenalty,
+    heartbeatPoints: params.heartbeatPoints,
+  };
+}
+
 export type DeploymentStep = {
   /** Stable across runs: the key under which the progress file records it. */
   id: string;
@@ -57,23 +82,8 @@ function need(addresses: Partial<DeployedAddresses>, name: ContractName): Addres
  */
 export function deploymentPlan(params: ResolvedDeployParams): DeploymentStep[] {
   const { admin } = params;
-  const fees = {
-    inputRatePer1k: params.inputRatePer1k,
-    outputRatePer1k: params.outputRatePer1k,
-    platformFee: params.platformFee,
-    developerBps: params.developerBps,
-    validatorBps: params.validatorBps,
-    contributorBps: params.contributorBps,
-  };
-  const epochParams = {
-    minStake: params.minStake,
-    validatorsPerSubject: params.validatorsPerSubject,
-    quorum: params.quorum,
-    heartbeatWindowBlocks: params.heartbeatWindowBlocks,
-    agreePoints: params.agreePoints,
-    dissentPenalty: params.dissentPenalty,
-    heartbeatPoints: params.heartbeatPoints,
-  };
+  const fees = feeScheduleOf(params);
+  const epochParams = epochParamsOf(params);
   const steps: DeploymentStep[] = [
     {
       id: "deploy:datanetRegistry",

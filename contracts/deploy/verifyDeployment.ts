@@ -17,6 +17,8 @@ import {
   CONTRACT_ABIS,
   CONTRACT_NAMES,
   type ContractName,
+  epochParamsOf,
+  feeScheduleOf,
   type ResolvedDeployParams,
 } from "./deploymentPlan.ts";
 import { runtimeCodeMatches } from "./runtimeCodeMatches.ts";
@@ -105,23 +107,8 @@ export async function verifyDeployment(parameters: VerifyDeploymentParameters): 
   // Reading through a contract whose code is wrong would only add noise.
   if (problems.length > 0) return problems;
 
-  const fees = {
-    inputRatePer1k: params.inputRatePer1k,
-    outputRatePer1k: params.outputRatePer1k,
-    platformFee: params.platformFee,
-    developerBps: params.developerBps,
-    validatorBps: params.validatorBps,
-    contributorBps: params.contributorBps,
-  };
-  const epochParams = {
-    minStake: params.minStake,
-    validatorsPerSubject: params.validatorsPerSubject,
-    quorum: params.quorum,
-    heartbeatWindowBlocks: params.heartbeatWindowBlocks,
-    agreePoints: params.agreePoints,
-    dissentPenalty: params.dissentPenalty,
-    heartbeatPoints: params.heartbeatPoints,
-  };
+  const fees = feeScheduleOf(params);
+  const epochParams = epochParamsOf(params);
   type Check = [ContractName, string, readonly unknown[], unknown, boolean];
   const checks: Check[] = [
     ["datanetRegistry", "owner", [], params.admin, true],
