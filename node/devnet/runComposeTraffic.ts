@@ -2,7 +2,7 @@
  * Compose's devnet-traffic service: what makes the compose devnet live, as `olnode devnet` does on the host.
  * It runs an olnode without a worker as the publisher of the traffic's chunks (bootstrapped to the devnet
  * nodes that devnet-setup described in <devnet>/peers.json), waits for the nodes' workers to register, mines
- * to the next epoch, then starts the epoch closer and the traffic generator (startDevnetActivity).
+ * to the next epoch, then starts the traffic generator (startDevnetActivity); the nodes' workers close each epoch by voting its points root.
  *
  *   node node/devnet/runComposeTraffic.ts --devnet /devnet
  *

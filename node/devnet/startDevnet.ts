@@ -55,7 +55,7 @@ export type Devnet = {
   /** The running nodes (p2p, worker), in `nodes` order. */
   olNodes: OlNode[];
   /**
-   * Stops everything in dependency order (traffic, closer, nodes, indexer, database, anvil), each bounded
+   * Stops everything in dependency order (traffic, nodes, indexer, database, anvil), each bounded
    * and then killed, and resolves only once none of the devnet's processes is left.
    */
   stop(): Promise<void>;
@@ -63,8 +63,8 @@ export type Devnet = {
 
 /**
  * Everything of OpenLedger on one machine: anvil (--network optimism, 1 s blocks) as the L2, Postgres,
- * the protocol contracts, the indexer, `nodes` olnode daemons (p2p + worker) gossiping on loopback, an epoch
- * closer posting points roots, and a traffic generator. This file only wires the parts; each registers its
+ * the protocol contracts, the indexer, `nodes` olnode daemons (p2p + worker, whose votes on points roots close
+ * the epochs) gossiping on loopback, and a traffic generator. This file only wires the parts; each registers its
  * stop on one `Shutdown`, which runs them in reverse (what uses a service stops before the service).
  */
 export async function startDevnet(parameters: StartDevnetParameters): Promise<Devnet> {

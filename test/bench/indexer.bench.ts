@@ -49,6 +49,10 @@ async function timeBackfill(s: Setup, root: string | undefined, database: string
   // Ponder fetches and caches the RPC data (logs, blocks, transactions) while it indexes; how long the fetch
   // alone took says whether the handlers or the sync bound the backfill.
   let fetchMs = Number.NaN;
+  // After the fetch: the handlers' backlog (until "Completed backfill indexing"), then the schema's indexes,
+  // which Ponder builds only once the backfill is done ("Created database indexes").
+  let indexingDoneAt = 0;
+  let createIndexesMs = Number.NaN;
   const t0 = performance.now();
   const indexer = await startIndexer({
     env: cleanEnv(),
@@ -62,12 +66,24 @@ async function timeBackfill(s: Setup, root: string | undefined, database: string
         const d = /"duration":([\d.]+)/.exec(line);
         if (d) fetchMs = Number(d[1]);
       }
+      if (line.includes("Completed backfill indexing")) indexingDoneAt = performance.now();
+      if (line.includes("Created database indexes")) {
+        const d = /"duration":([\d.]+)/.exec(line);
+        if (d) createIndexesMs = Number(d[1]);
+      }
       if (/"level":(50|60)/.test(line)) console.error(line.slice(0, 1000));
     },
   });
   const ready = performance.now();
   await indexer.stop();
-  return { backfillMs: ready - (backfillStart || t0), totalMs: ready - t0, fetchMs };
+  const start = backfillStart || t0;
+  return {
+    backfillMs: ready - start,
+    totalMs: ready - t0,
+    fetchMs,
+    indexingMs: indexingDoneAt ? indexingDoneAt - start : Number.NaN,
+    createIndexesMs,
+  };
 }
 
 const benchmarks: Benchmark[] = [
@@ -93,8 +109,8 @@ const benchmarks: Benchmark[] = [
         const base = rate(baseline.backfillMs);
         return [
           figure("indexer.backfill", value, "events/s", base, note, {
-            target: ">= 5000 events/s and >= 0.6x baseline",
-            met: value >= 5000 && value >= 0.6 * base,
+            target: ">= 1.0x baseline",
+            met: value >= base,
             events: activity.events,
             backfillMs: Math.round(ours.backfillMs),
             baselineBackfillMs: Math.round(baseline.backfillMs),
@@ -102,6 +118,11 @@ const benchmarks: Benchmark[] = [
             baselineProcessStartToReadyMs: Math.round(baseline.totalMs),
             rpcFetchMs: Math.round(ours.fetchMs),
             baselineRpcFetchMs: Math.round(baseline.fetchMs),
+            // Where the time after the fetch goes: the handlers' backlog, then Ponder building the indexes.
+            indexingMs: Math.round(ours.indexingMs),
+            baselineIndexingMs: Math.round(baseline.indexingMs),
+            createIndexesMs: Math.round(ours.createIndexesMs),
+            baselineCreateIndexesMs: Math.round(baseline.createIndexesMs),
             // The events/s Ponder's RPC fetch alone allows: an upper bound for any app on this chain and machine.
             fetchBoundEventsPerSecond: Math.round(activity.events / (baseline.fetchMs / 1000)),
             loadAverage: loadavg()[0],
