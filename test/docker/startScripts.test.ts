@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../config/common/mulberry32.ts";
 import { makeTempDir } from "../harness/tempDir.ts";
 import { DOCKER_DIR, readEnvFile } from "./composeConfig.ts";
 
@@ -102,8 +103,9 @@ describe("check-network.sh (network-init)", () => {
     const all = required("mainnet")
       .filter((v) => v.value === "REQUIRED")
       .map((v) => v.name);
+    const random = mulberry32(65); // seeded: a failing subset comes back on every run
     for (let round = 0; round < 12; round++) {
-      const leave = all.filter(() => Math.random() < 0.3);
+      const leave = all.filter(() => random() < 0.3);
       const r = run("check-network.sh", [filledNetwork("mainnet", leave), "mainnet"], {});
       expect(r.status, leave.join(",")).toBe(leave.length ? 1 : 0);
       const named = [...r.stderr.matchAll(/network check: (\w+) is REQUIRED/g)].map((m) => m[1]);
