@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../config/common/createLogger.ts";
@@ -24,9 +24,11 @@ export type RunRecord = {
  */
 export function createRunRecord(file: string, logger: Logger): RunRecord {
   const leftovers: Leftovers = { processes: [], dirs: [] };
+  // Whole or not at all (a new file renamed over the old): a reader, or a SIGKILL mid-write, never meets half.
   const write = () => {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(leftovers));
+    writeFileSync(`${file}.new`, JSON.stringify(leftovers));
+    renameSync(`${file}.new`, file);
   };
   return {
     addProcess(pid) {
