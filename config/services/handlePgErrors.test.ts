@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { waitFor } from "../../test/harness/waitFor.ts";
 import { createLogger } from "../common/createLogger.ts";
 import { createDatabase } from "./createDatabase.ts";
 import { handlePgErrors } from "./handlePgErrors.ts";
@@ -38,15 +39,22 @@ describe("handlePgErrors (real Postgres shut down under open connections)", () =
       const idle = await pool.connect();
       idle.release();
 
+      // Waited for, not slept on: each connection told why and its socket closed after it.
+      const ended = (client: pg.Client) => new Promise((resolve) => client.once("end", resolve));
+      const closed = Promise.all([ended(lone), ended(checkedOut as unknown as pg.Client)]);
+
       await server.stop(); // SIGINT: Postgres' fast shutdown terminates every backend with 57P01
 
-      await new Promise((r) => setTimeout(r, 300));
+      const lost = () => lines.filter((l) => String(l.msg).endsWith("connection lost"));
+      await closed;
+      await waitFor("the shutdown logged by all three connections and the pool emptied", () =>
+        lost().filter((l) => l.code === "57P01").length >= 3 && pool.idleCount === 0 ? true : undefined,
+      );
+      await new Promise((r) => setImmediate(r));
       expect(uncaught).toEqual([]);
-      const lost = lines.filter((l) => String(l.msg).endsWith("connection lost"));
       // Each of the three connections was told why (57P01, admin shutdown)...
-      expect(lost.filter((l) => l.code === "57P01").length).toBeGreaterThanOrEqual(3);
-      // ...and that, with the socket closing after it, is expected while stopping: never a warning.
-      expect(lost.every((l) => l.level === 20)).toBe(true);
+      expect(lost().filter((l) => l.code === "57P01").length).toBeGreaterThanOrEqual(3);
+      expect(lost().every((l) => l.level === 20)).toBe(true);
       checkedOut.release(true);
       await pool.end().catch(() => undefined);
       await lone.end().catch(() => undefined);
