@@ -31,7 +31,8 @@ function referenceRoot(chunks: Buffer[]): string {
 
 /** Seeded, so a failing input comes back on every run (mulberry32). */
 const random = mulberry32(63);
-const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+const randomBytes = (n: number) =>
+  Buffer.from(Uint8Array.from({ length: n }, () => Math.floor(random() * 256)));
 
 describe("chunk Merkle tree", () => {
   it("matches fixed test vectors", () => {
