@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestChain } from "../harness/anvil.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
 import { generateBulkActivity, mineBlocks } from "../harness/protocolActivity.ts";
+import { holdPonderCommits } from "./holdPonderCommits.ts";
 import { startDeployedChain, startTestIndexer } from "./indexerFixture.ts";
 
 /**
@@ -40,7 +41,7 @@ const TABLES = [
 beforeAll(async () => {
   ({ chain, deployment } = await startDeployedChain({ epochLength: 200n }));
   db = await createTestDatabase("olnode_indexer_crash");
-  // Enough blocks and events that the backfill takes a few seconds on this machine.
+  // Enough events for several batches of the backfill (Ponder commits up to ~6,000 events at a time).
   await generateBulkActivity({ chain, addresses: deployment.addresses, seed: "crash", targetEvents: 15_000 });
   // Past the 30-block finality: /ready then means everything is indexed.
   await mineBlocks(chain.rpcUrl, 31);
@@ -50,6 +51,17 @@ afterAll(async () => {
   await chain?.stop();
   await db?.drop();
 });
+
+async function count(schema: string, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`select count(*)::int as n from "${schema}"."${table}"`);
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
 
 async function dump(schema: string): Promise<Record<string, unknown[]>> {
   const client = new pg.Client({ connectionString: db.url });
@@ -70,10 +82,6 @@ it("a backfill killed with SIGKILL and restarted ends exactly like an uninterrup
   timeout: 600_000,
 }, async () => {
   const logs: string[] = [];
-  let backfillStarted: () => void = () => {};
-  const started = new Promise<void>((resolve) => {
-    backfillStarted = resolve;
-  });
   const crashed = await startTestIndexer({
     chain,
     databaseUrl: db.url,
@@ -81,15 +89,25 @@ it("a backfill killed with SIGKILL and restarted ends exactly like an uninterrup
     schema: "idx_crash",
     viewsSchema: null,
     waitFor: "health",
-    onLog: (line) => {
-      if (line.includes("Started backfill indexing")) backfillStarted();
-    },
   });
-  await started;
-  // Let it commit some of the backfill, then pull the plug.
-  await new Promise((r) => setTimeout(r, 1500));
-  const readyAtKill = (await fetch(`${crashed.url}/ready`)).status;
-  await crashed.kill();
+  // Kill it between two batches of the backfill, chosen rather than guessed: hold its commits, let batches
+  // through one at a time until one with attributions has committed, then kill it while the next one waits.
+  const hold = await holdPonderCommits(db.url, "idx_crash");
+  let committedAtKill = 0;
+  let readyAtKill = 0;
+  try {
+    for (;;) {
+      await hold.waitForQueuedCommit();
+      committedAtKill = await count("idx_crash", "attribution");
+      if (committedAtKill > 0) break;
+      await hold.letQueuedThrough();
+    }
+    // A batch is waiting to commit: the backfill cannot have finished.
+    readyAtKill = (await fetch(`${crashed.url}/ready`)).status;
+    await crashed.kill();
+  } finally {
+    await hold.release();
+  }
   expect(readyAtKill, "the kill must land during the backfill").toBe(503);
 
   // Same schema, same build: Ponder waits out the dead process's lock (~25 s), then recovers.
@@ -117,5 +135,7 @@ it("a backfill killed with SIGKILL and restarted ends exactly like an uninterrup
 
   const [a, b] = [await dump("idx_crash"), await dump("idx_clean")];
   expect(a.attribution!.length).toBeGreaterThan(5_000);
+  // Some of it was committed before the kill, not all of it.
+  expect(committedAtKill).toBeLessThan(b.attribution!.length);
   for (const table of TABLES) expect(a[table], table).toEqual(b[table]);
 });
