@@ -1,5 +1,4 @@
 import { request } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,7 +73,14 @@ beforeAll(async () => {
   });
   await waitForBlock(indexer, activity.toBlock);
   // The role's grants follow the views Ponder creates at the end of the backfill.
-  for (let i = 0; i < 100 && (await sql("select 1 as one")).status === 503; i++) await sleep(200);
+  await waitFor(
+    "/sql to answer (its role granted the views)",
+    async () => {
+      const { status, text } = await sql("select 1 as one");
+      return status !== 503 || notYet("not 503", text);
+    },
+    { timeoutMs: 120_000, intervalMs: 200 },
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -239,12 +245,27 @@ describe("/sql/live: limited per client, abandoned slots come back", () => {
       expect((await fetch(liveUrl("select 1/0"))).status).toBe(400);
     }
     for (let round = 0; round < 5; round++) {
-      const controllers = Array.from(
-        { length: API_LIMITS.liveQueriesPerClient },
-        () => new AbortController(),
-      );
-      const opened = await Promise.all(
-        controllers.map((c) => fetch(liveUrl('select count(*) from "contribution"'), { signal: c.signal })),
+      // Every slot free again (the last round's probe's too): the server notices a closed socket when it can.
+      const { opened, controllers } = await waitFor(
+        `${API_LIMITS.liveQueriesPerClient} live queries open at once`,
+        async () => {
+          const controllers = Array.from(
+            { length: API_LIMITS.liveQueriesPerClient },
+            () => new AbortController(),
+          );
+          const opened = await Promise.all(
+            controllers.map((c) =>
+              fetch(liveUrl('select count(*) from "contribution"'), { signal: c.signal }),
+            ),
+          );
+          if (opened.every((r) => r.status === 200)) return { opened, controllers };
+          for (const c of controllers) c.abort();
+          return notYet(
+            "every one answered 200",
+            opened.map((r) => r.status),
+          );
+        },
+        { intervalMs: 200 },
       );
       expect(opened.map((r) => r.status)).toEqual(opened.map(() => 200));
       const refused = await fetch(liveUrl('select count(*) from "contribution"'));
@@ -252,16 +273,16 @@ describe("/sql/live: limited per client, abandoned slots come back", () => {
       expect(await refused.text()).toMatch(/the most one client may hold; close one first/);
       for (const c of controllers) c.abort();
       // The server notices the closed sockets and gives the slots back.
-      let status = 429;
-      for (let i = 0; i < 50 && status === 429; i++) {
-        await sleep(100);
-        const probe = new AbortController();
-        const r = await fetch(liveUrl("select 1 as one"), { signal: probe.signal });
-        status = r.status;
-        probe.abort();
-      }
-      expect(status).toBe(200);
-      await sleep(200);
+      await waitFor(
+        "a slot given back",
+        async () => {
+          const probe = new AbortController();
+          const r = await fetch(liveUrl("select 1 as one"), { signal: probe.signal });
+          probe.abort();
+          return r.status === 200 || notYet("200, not 429", r.status);
+        },
+        { intervalMs: 100 },
+      );
     }
   });
 });
@@ -410,7 +431,9 @@ describe("GraphQL: expensive queries cannot hold the API, and stop at the deadli
           const rows = await graphqlBackends(admin);
           return rows.length === 0 ? true : notYet("no active olnode_graphql* backend", rows);
         },
-        { timeoutMs: 3_000 },
+        // Must stay under graphqlDeadlineMs: the pool's statement_timeout (twice the deadline) would end an
+        // uncancelled statement one deadline after this point, and then the test would no longer tell.
+        { timeoutMs: API_LIMITS.graphqlDeadlineMs * 0.8 },
       );
       const waiting = await admin.query("select count(*)::int as n from pg_locks where not granted");
       expect(waiting.rows[0].n).toBe(0);
