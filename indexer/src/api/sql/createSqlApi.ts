@@ -15,7 +15,11 @@ export type SqlApiParameters = {
   viewsSchema: string;
   /** Names of the index's tables, the only views the role may read. */
   tables: readonly string[];
-  log: (entry: { msg: string; [key: string]: unknown }) => void;
+  /**
+   * Ponder's logger: it takes an `error` field for an Error and throws on anything else (a string), which in
+   * a timer callback is an unhandled rejection that stops the indexer. Hence no `error` key: `problem`.
+   */
+  log: (entry: { msg: string; error?: never; [key: string]: unknown }) => void;
 };
 
 type Param = string | number | boolean | null;
@@ -82,7 +86,7 @@ export function createSqlApi(parameters: SqlApiParameters): { app: Hono; close()
         granted = await grantSqlReader(admin, role, viewsSchema, tables);
       } catch (error) {
         granted = false;
-        log({ msg: "Could not grant the /sql role its views; retrying", error: (error as Error).message });
+        log({ msg: "Could not grant the /sql role its views; retrying", problem: (error as Error).message });
       } finally {
         checking = undefined;
       }
@@ -188,7 +192,7 @@ export function createSqlApi(parameters: SqlApiParameters): { app: Hono; close()
         log({
           msg: "/sql statement failed",
           code: (error as { code?: string }).code,
-          error: (error as Error).message,
+          problem: (error as Error).message,
         });
       return { status: reply.status, body: errorBody(reply.code, reply.message) };
     }
@@ -262,7 +266,7 @@ export function createSqlApi(parameters: SqlApiParameters): { app: Hono; close()
       first = await execute(raw);
     } catch (error) {
       release();
-      log({ msg: "/sql/live could not listen", error: (error as Error).message });
+      log({ msg: "/sql/live could not listen", problem: (error as Error).message });
       return c.json(errorBody("BUSY", "live queries are unavailable right now; retry shortly"), 503);
     }
     if (first.status !== 200 || !first.result) {
