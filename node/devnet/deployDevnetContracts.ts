@@ -1,15 +1,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { PublicClient, WalletClient } from "viem";
 import type { AnvilProcess } from "../../config/services/launchAnvil.ts";
-import { defineL2Chain } from "../../contracts/chain/defineL2Chain.ts";
 import {
   type DeployedAddresses,
   type DeployParams,
   deployContracts,
 } from "../../contracts/deploy/deployContracts.ts";
 import { DEVNET_KEYS } from "../../contracts/deploy/devnetKeys.ts";
+import { createDevnetClients } from "./createDevnetClients.ts";
 
 export type DevnetChain = {
   publicClient: PublicClient;
@@ -27,16 +26,11 @@ export async function deployDevnetContracts(
   dir: string,
   params: Partial<DeployParams> = {},
 ): Promise<DevnetChain> {
-  const chain = defineL2Chain({ id: anvil.chainId, rpcUrl: anvil.rpcUrl, name: "OpenLedger devnet" });
-  const transport = http(anvil.rpcUrl, { retryCount: 3 });
-  const publicClient = createPublicClient({
-    chain,
-    transport,
-    pollingInterval: 250,
-    cacheTime: 0,
-  }) as PublicClient;
-  const wallet = (key: `0x${string}`) =>
-    createWalletClient({ chain, transport, account: privateKeyToAccount(key) }) as WalletClient;
+  const { publicClient, wallet } = createDevnetClients({
+    chainId: anvil.chainId,
+    rpcUrl: anvil.rpcUrl,
+    name: "OpenLedger devnet",
+  });
   const deployed = await deployContracts({
     walletClient: wallet(DEVNET_KEYS.deployer) as never,
     publicClient,

@@ -12,15 +12,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { createCommon } from "../../config/common/createCommon.ts";
 import { NonRetryableUserError } from "../../config/errors/BaseError.ts";
 import { loadConfig, requireConfig } from "../../config/loadConfig.ts";
-import { defineL2Chain } from "../../contracts/chain/defineL2Chain.ts";
 import { createNode } from "../daemon/createNode.ts";
 import { requireContracts } from "../daemon/requireContracts.ts";
 import { activateDevnetWorkers } from "./activateDevnetWorkers.ts";
+import { createDevnetClients } from "./createDevnetClients.ts";
 import { startDevnetActivity } from "./startDevnetActivity.ts";
 
 type Peer = { service: string; peerId: string; multiaddr: string; operator: `0x${string}` };
@@ -62,19 +60,10 @@ async function main(): Promise<number> {
     const node = await createNode(common, config);
     if (!node.p2p)
       throw new NonRetryableUserError("The traffic's node has no p2p.", { hint: "Leave p2p enabled." });
-    const chain = defineL2Chain({
-      id: config.chain.chainId ?? (await node.publicClient.getChainId()),
+    const { publicClient, wallet } = createDevnetClients({
+      chainId: config.chain.chainId ?? (await node.publicClient.getChainId()),
       rpcUrl,
     });
-    const transport = http(rpcUrl, { retryCount: 3 });
-    const publicClient = createPublicClient({
-      chain,
-      transport,
-      pollingInterval: 250,
-      cacheTime: 0,
-    }) as PublicClient;
-    const wallet = (key: `0x${string}`) =>
-      createWalletClient({ chain, transport, account: privateKeyToAccount(key) }) as WalletClient;
     common.logger.info({
       msg: "Waiting for the devnet workers to register",
       workers: peers.map((p) => p.operator),
