@@ -2,7 +2,7 @@ import { loadavg } from "node:os";
 import pg from "pg";
 import { launchPostgres } from "../../config/services/launchPostgres.ts";
 import { deployContracts } from "../../contracts/deploy/deployContracts.ts";
-import { encodeCursor } from "../../indexer/src/api/params.ts";
+import { encodeCursor } from "../../indexer/src/api/rest/queryParams.ts";
 import { startIndexer } from "../../indexer/startIndexer.ts";
 import { startTestChain } from "../harness/anvil.ts";
 import { cleanEnv, indexerOverrides } from "../indexer/indexerFixture.ts";

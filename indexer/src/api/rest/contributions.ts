@@ -12,11 +12,10 @@ import {
   rewardClaim,
   subjectFinalization,
 } from "../../../ponder.schema.ts";
-import { cursorInt } from "../params.ts";
 import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { keyset, keysetOf, pageFrom, pageOf } from "./keyset.ts";
-import { addressParam, idParam, pageParams } from "./queryParams.ts";
+import { addressParam, cursorInt, idParam, pageParams } from "./queryParams.ts";
 import { decimalString, pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 

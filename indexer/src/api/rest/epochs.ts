@@ -4,12 +4,13 @@ import { z } from "zod/v4";
 import { buildPointsTree, pointsLeafSet } from "../../../../contracts/merkle/pointsTree.ts";
 import { airdropClaim, epoch, workerEpoch } from "../../../ponder.schema.ts";
 import { httpError } from "../httpError.ts";
-import { cursorInt } from "../params.ts";
 import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
-import { cursorAddress, keyset, pageFrom, pageOf } from "./keyset.ts";
+import { keyset, pageFrom, pageOf } from "./keyset.ts";
 import {
   addressParam,
+  cursorAddress,
+  cursorInt,
   cursorParam,
   enumParam,
   idParam,

@@ -1,6 +1,5 @@
 import { and, asc, desc, eq, gt, gte, lt, lte, or } from "ponder";
-import { httpError } from "../httpError.ts";
-import { DEFAULT_LIMIT, decodeCursor, encodeCursor } from "../params.ts";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor } from "./queryParams.ts";
 
 type AnyColumn = Parameters<typeof asc>[0];
 
@@ -53,16 +52,4 @@ export function pageOf<T>(rows: T[], page: Page, key: (row: T) => (string | bigi
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(key(last)) : null };
-}
-
-/** A cursor part that must be an address (a forged one is a 400 INVALID_CURSOR, not a 500). */
-export function cursorAddress(part: string): `0x${string}` {
-  if (!/^0x[0-9a-f]{40}$/.test(part)) {
-    throw httpError(
-      400,
-      "INVALID_CURSOR",
-      "cursor is not valid: pass the nextCursor of a previous page unchanged",
-    );
-  }
-  return part as `0x${string}`;
 }

@@ -1,11 +1,10 @@
 import { and, eq } from "ponder";
 import { inferenceStatuses } from "../../../../contracts/enums/inferenceStatus.ts";
 import { inference, model } from "../../../ponder.schema.ts";
-import { cursorInt } from "../params.ts";
 import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { keyset, pageFrom, pageOf } from "./keyset.ts";
-import { addressParam, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
+import { addressParam, cursorInt, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
 import { idRangeWhere } from "./rangeWhere.ts";
 import { pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";

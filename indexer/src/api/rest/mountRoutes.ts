@@ -1,8 +1,8 @@
 import type { Hono } from "hono";
 import { httpError } from "../httpError.ts";
-import { toJson } from "../params.ts";
 import type { RestContext, RouteDefinition } from "./defineRoute.ts";
 import { checkRange, type Param } from "./queryParams.ts";
+import { toJson } from "./toJson.ts";
 
 /** `/datanets/{id}` → Hono's `/datanets/:id`. */
 export const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ":$1");

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { isHttpError } from "../httpError.ts";
-import { MAX_LIMIT } from "../params.ts";
 import { parseParam } from "./mountRoutes.ts";
-import { addressParam, enumParam, idParam, limitParam } from "./queryParams.ts";
+import {
+  addressParam,
+  cursorAddress,
+  cursorInt,
+  decodeCursor,
+  encodeCursor,
+  enumParam,
+  idParam,
+  limitParam,
+  MAX_LIMIT,
+} from "./queryParams.ts";
 
 function errorOf(fn: () => unknown) {
   try {
@@ -52,5 +61,30 @@ describe("parameter schemas", () => {
     expect(errorOf(() => parseParam("status", enumParam(["a", "b"], "x"), "c")).message).toBe(
       'status "c" is not valid: expected one of a, b',
     );
+  });
+});
+
+describe("cursors", () => {
+  it("round-trip and refuse forged ones", () => {
+    const cursor = encodeCursor([12n, "0xab"]);
+    expect(decodeCursor(cursor, 2)).toEqual(["12", "0xab"]);
+    for (const bad of [
+      "",
+      "!!",
+      "e30",
+      encodeCursor(["1"]),
+      Buffer.from("{}").toString("base64url"),
+      "x".repeat(600),
+    ]) {
+      expect(errorOf(() => decodeCursor(bad, 2))).toMatchObject({
+        status: 400,
+        code: "INVALID_CURSOR",
+        message: "cursor is not valid: pass the nextCursor of a previous page unchanged",
+      });
+    }
+    expect(errorOf(() => cursorInt("1; drop table"))).toMatchObject({ code: "INVALID_CURSOR" });
+    expect(cursorInt("-7")).toBe(-7n);
+    expect(errorOf(() => cursorAddress(`0x${"AB".repeat(20)}`))).toMatchObject({ code: "INVALID_CURSOR" });
+    expect(cursorAddress(`0x${"ab".repeat(20)}`)).toBe(`0x${"ab".repeat(20)}`);
   });
 });

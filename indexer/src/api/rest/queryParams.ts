@@ -1,11 +1,11 @@
 import { z } from "zod/v4";
 import { type HttpErrorCode, httpError } from "../httpError.ts";
-import { DEFAULT_LIMIT, MAX_LIMIT } from "../params.ts";
 
 /**
- * Path and query parameters of the REST routes: each a zod schema over the raw string (that is what the
- * OpenAPI document shows: a string with its pattern) which turns it into its value, with the error code a
- * bad value answers with. The message of the failed check says what was expected.
+ * The one parameter layer of the REST routes. Path and query parameters: each a zod schema over the raw
+ * string (that is what the OpenAPI document shows: a string with its pattern) which turns it into its value,
+ * with the error code a bad value answers with; the message of the failed check says what was expected.
+ * Beside them the page bounds and the cursor codec, whose forged cursors answer 400 INVALID_CURSOR.
  */
 export type Param<T = unknown> = {
   schema: z.ZodType<T, string>;
@@ -22,10 +22,18 @@ export const param = <T>(
   required = false,
 ): Param<T> => ({ schema, code, description, required });
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HASH = /^0x[0-9a-fA-F]{64}$/;
+/** Bounds on list pages: a client can never ask the database for more than MAX_LIMIT rows at once. */
+export const DEFAULT_LIMIT = 25;
+export const MAX_LIMIT = 100;
+
+export const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+export const HASH = /^0x[0-9a-fA-F]{64}$/;
 // uint256 values: at most 78 decimal digits, no sign, no leading zeros beyond "0".
-const UINT = /^(0|[1-9][0-9]{0,77})$/;
+export const UINT = /^(0|[1-9][0-9]{0,77})$/;
+// A cursor part that is a whole number of either sign (ids, points), as a cursor writes it.
+const INT = /^-?(0|[1-9][0-9]{0,77})$/;
+// Cursors are base64url text of at most 512 characters.
+const CURSOR = /^[A-Za-z0-9_-]{1,512}$/;
 
 const uintSchema = z
   .string()
@@ -85,13 +93,52 @@ export const limitParam = param(
 );
 
 export const cursorParam = param(
-  z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, {
+  z.string().regex(CURSOR, {
     abort: true,
     error: "expected the nextCursor of a previous page, unchanged",
   }),
   "INVALID_CURSOR",
   "the previous page's nextCursor (opaque)",
 );
+
+/** Cursors are opaque to clients: base64url of a JSON array of strings (the last row's sort key). */
+export function encodeCursor(key: readonly (string | bigint | number)[]): string {
+  return Buffer.from(JSON.stringify(key.map(String))).toString("base64url");
+}
+
+const invalidCursor = () =>
+  httpError(400, "INVALID_CURSOR", "cursor is not valid: pass the nextCursor of a previous page unchanged");
+
+/** A cursor's `arity` parts; anything encodeCursor did not write is a 400 INVALID_CURSOR. */
+export function decodeCursor(raw: string, arity: number): string[] {
+  if (!CURSOR.test(raw)) throw invalidCursor();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+  } catch {
+    throw invalidCursor();
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== arity ||
+    !parsed.every((p) => typeof p === "string" && p.length > 0 && p.length <= 100)
+  ) {
+    throw invalidCursor();
+  }
+  return parsed as string[];
+}
+
+/** A cursor part that must be a whole number (bigint ids, points): a forged one is a 400, not a 500. */
+export function cursorInt(part: string): bigint {
+  if (!INT.test(part)) throw invalidCursor();
+  return BigInt(part);
+}
+
+/** A cursor part that must be an address as the index stores it (lower-case). */
+export function cursorAddress(part: string): `0x${string}` {
+  if (!/^0x[0-9a-f]{40}$/.test(part)) throw invalidCursor();
+  return part as `0x${string}`;
+}
 
 export const orderParam = enumParam(
   ["asc", "desc"] as const,

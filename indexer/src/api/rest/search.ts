@@ -3,7 +3,7 @@ import { z } from "zod/v4";
 import * as t from "../../../ponder.schema.ts";
 import { httpError } from "../httpError.ts";
 import { defineRoute } from "./defineRoute.ts";
-import { param } from "./queryParams.ts";
+import { ADDRESS, HASH, param, UINT } from "./queryParams.ts";
 import { transactionRows } from "./transactions.ts";
 
 export const searchResultTypes = [
@@ -20,10 +20,6 @@ export const searchResultTypes = [
 ] as const;
 type ResultType = (typeof searchResultTypes)[number];
 type Result = { type: ResultType; id: string; path: string };
-
-const UINT = /^(0|[1-9][0-9]{0,77})$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HASH = /^0x[0-9a-fA-F]{64}$/;
 
 const queryParam = param(
   z

@@ -1,11 +1,10 @@
 import { and, desc, eq, isNotNull, isNull } from "ponder";
 import { z } from "zod/v4";
 import { attestation, heartbeat, worker, workerEpoch } from "../../../ponder.schema.ts";
-import { cursorInt } from "../params.ts";
 import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
-import { cursorAddress, keyset, keysetOf, pageFrom, pageOf } from "./keyset.ts";
-import { addressParam, enumParam, pageParams, rangeParams } from "./queryParams.ts";
+import { keyset, keysetOf, pageFrom, pageOf } from "./keyset.ts";
+import { addressParam, cursorAddress, cursorInt, enumParam, pageParams, rangeParams } from "./queryParams.ts";
 import { blockRangeWhere } from "./rangeWhere.ts";
 import { pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
