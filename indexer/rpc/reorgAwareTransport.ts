@@ -7,7 +7,7 @@ import { type EIP1193RequestFn, type Hex, http, type Transport, webSocket } from
  * with a numeric `code` whose message includes "revert", which it passes on at once. The realtime sync then drops
  * the block it was fetching and starts again from the next head it polls — the new fork — so nothing of the
  * replaced block is indexed and nothing of the new one is missed (reorgAwareTransport.test.ts checks this
- * against Ponder's own queue; test/indexer/reorgCatchUp.e2e.test.ts against a real `ponder start`).
+ * against Ponder's own queue; test/indexer/reorg.e2e.test.ts against a real `ponder start`).
  */
 export class BlockReplacedError extends Error {
   override name = "BlockReplacedError";

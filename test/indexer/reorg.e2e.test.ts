@@ -6,6 +6,7 @@ import { createDatanet } from "../../contracts/actions/createDatanet.ts";
 import { datanetRegistryAbi } from "../../contracts/generated/index.ts";
 import type { IndexerProcess } from "../../indexer/startIndexer.ts";
 import type { TestChain } from "../harness/anvil.ts";
+import { type HoldingRpcProxy, startHoldingRpcProxy } from "../harness/holdingRpcProxy.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
 import { createRandom } from "../harness/protocolActivity.ts";
 import { notYet, waitFor } from "../harness/waitFor.ts";
@@ -21,8 +22,8 @@ let chain: TestChain;
 let db: TestDatabase;
 let deployment: Awaited<ReturnType<typeof startDeployedChain>>["deployment"];
 let indexer: IndexerProcess;
-/** Ponder's log lines about eth_getLogs for a block that was gone when it asked (issue 14 item 3). */
-let goneBlockRequests = 0;
+/** Between the indexer and anvil: the last test holds the indexer's requests while it reorgs the chain. */
+let proxy: HoldingRpcProxy;
 
 beforeAll(async () => {
   ({ chain, deployment } = await startDeployedChain());
@@ -35,21 +36,20 @@ beforeAll(async () => {
     maxChunkBytes: 65_536,
   });
   await contribute(chain.accounts[2]!, "before-1");
+  proxy = await startHoldingRpcProxy(chain.rpcUrl);
   indexer = await startTestIndexer({
-    chain,
+    chain: { rpcUrl: proxy.url },
     databaseUrl: db.url,
     deployment,
     schema: "idx_reorg",
     viewsSchema: null,
-    onLog: (line) => {
-      if (/unknown block|no longer knows this block/.test(line)) goneBlockRequests++;
-    },
   });
   await waitForBlock(indexer, await chain.publicClient.getBlockNumber());
 });
 
 afterAll(async () => {
   await indexer?.stop();
+  await proxy?.close();
   await chain?.stop();
   await db?.drop();
 });
@@ -234,22 +234,40 @@ it("GET /api/v1/status names the indexed block's hash, and the new one after a r
 });
 
 it("converges on the new chain when reorgs replace blocks the indexer is still fetching (issue 14 item 3)", async () => {
-  // Each round mines a burst the indexer fetches block by block (Ponder starts at 20 requests/s), then replaces
-  // 5-29 of its blocks while those requests are in flight. Ponder alone retried eth_getLogs for a replaced
-  // block for ~64 s; with indexer/rpc/reorgAwareTransport.ts it re-syncs from the new head at once.
+  // Each round holds the indexer's eth_getLogs {blockHash} requests in the proxy, mines a burst, and once the
+  // indexer is fetching some of its blocks, replaces 5-29 blocks — always including a block being fetched — and
+  // only then lets the requests through, so they meet a block the node no longer knows. Ponder alone retried such
+  // a request for ~64 s; with indexer/rpc/reorgAwareTransport.ts it re-syncs from the new head at once.
   const random = createRandom("reorg-catch-up");
-  const start = goneBlockRequests;
   for (let round = 0; round < 4; round++) {
     const contributor = chain.accounts[6 + (round % 4)]!;
     const nonce = await chain.publicClient.getTransactionCount({ address: contributor.address });
+    proxy.hold();
+    // One anvil_mine, then two blocks with a contribution each: whichever head the indexer polls meanwhile is
+    // at most 3 blocks below the final one.
     await chain.mine(30);
     await contribute(contributor, `burst-${round}-a`);
     await contribute(contributor, `burst-${round}-b`);
-    await new Promise((r) => setTimeout(r, random.int(0, 400)));
-    await chain.reorg(random.int(5, 29), [
-      [await signedContribution(contributor, `fork-${round}`, nonce), 0],
-    ]);
+    await waitFor(
+      `the indexer to fetch logs of the round ${round} burst`,
+      () => proxy.held.length > 0 || undefined,
+    );
+    const head = await chain.publicClient.getBlockNumber();
+    const heldNumbers = await Promise.all(
+      proxy.held.map(async (h) =>
+        Number((await chain.publicClient.getBlock({ blockHash: h.blockHash as Hex })).number),
+      ),
+    );
+    const newestHeld = Math.max(...heldNumbers);
+    const depth = random.int(Math.max(5, Number(head) - newestHeld + 1), 29);
+    await chain.reorg(depth, [[await signedContribution(contributor, `fork-${round}`, nonce), 0]]);
     await chain.mine(1);
+    const released = await proxy.release();
+    // The precondition this round exists for, forced rather than hoped for.
+    expect(
+      released.filter((r) => /unknown block|block not found|header not found/i.test(r.response ?? "")).length,
+      `some held eth_getLogs met a replaced block (depth ${depth}, head ${head}, newest held ${newestHeld})`,
+    ).toBeGreaterThan(0);
     const fork = await waitForFork(
       {
         chain,
@@ -265,9 +283,4 @@ it("converges on the new chain when reorgs replace blocks the indexer is still f
     expect(roots).toContain(keccak256(stringToHex(`fork-${round}`)));
     expect(roots).not.toContain(keccak256(stringToHex(`burst-${round}-b`)));
   }
-  // Otherwise the reorgs never met a request in flight, and this test proved nothing.
-  expect(
-    goneBlockRequests - start,
-    "no eth_getLogs met a replaced block: make the bursts longer",
-  ).toBeGreaterThan(0);
 });
