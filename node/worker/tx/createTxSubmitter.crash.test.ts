@@ -1,16 +1,14 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type Address, encodeFunctionData, type Hex, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { createTestCommon } from "../../../config/common/createCommon.ts";
-import { testTokenAbi, testTokenBytecode } from "../../../contracts/generated/testToken.ts";
-import { ANVIL_KEYS, startTestChain, type TestChain } from "../../../test/harness/anvil.ts";
-import { createTestDatabase, type TestDatabase } from "../../../test/harness/postgres.ts";
-import { createWorkerDb, type WorkerDb } from "../db/createWorkerDb.ts";
-import { migrateWorkerDb } from "../db/migrateWorkerDb.ts";
+import {
+  startTxSubmitterFixture,
+  type TxSubmitterFixture,
+} from "../../../test/fixtures/txSubmitterFixture.ts";
+import { ANVIL_KEYS } from "../../../test/harness/anvil.ts";
 import { createTxSubmitter, type TxStep } from "./createTxSubmitter.ts";
 
-const SCHEMA = "olnode_worker";
 const CHILD = fileURLToPath(new URL("../../../test/fixtures/crashSubmit.child.ts", import.meta.url));
 
 type ChildResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
@@ -47,46 +45,27 @@ const CASES: { step: TxStep; nonceAfterCrash: number; statusAfterCrash: string }
 ];
 
 describe("createTxSubmitter after kill -9", () => {
-  let chain: TestChain;
-  let database: TestDatabase;
-  let db: WorkerDb;
-  let token: Address;
-
+  let f: TxSubmitterFixture;
   beforeAll(async () => {
-    [chain, database] = await Promise.all([startTestChain(), createTestDatabase()]);
-    db = createWorkerDb({ databaseUrl: database.url, schema: SCHEMA });
-    await migrateWorkerDb(db, SCHEMA);
-    const hash = await chain.walletClient().deployContract({
-      abi: testTokenAbi,
-      bytecode: testTokenBytecode,
-      args: [1n],
-      account: chain.accounts[0]!,
-      chain: chain.chain,
-    });
-    token = (await chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
+    f = await startTxSubmitterFixture();
   });
   afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-    await chain?.stop();
+    await f?.stop();
   });
 
   it.for(CASES.map((c, i) => ({ ...c, accountIndex: i + 1 })))(
     "crash at $step, restart with the same key: one transaction, intent confirmed",
     async ({ step, nonceAfterCrash, statusAfterCrash, accountIndex }, { expect }) => {
+      const { chain, db, token } = f;
       const account = chain.accounts[accountIndex]!;
       const key = `attest:9:contribution:${step}`;
       const env = {
-        OLNODE_TX_DATABASE_URL: database.url,
+        OLNODE_TX_DATABASE_URL: f.database.url,
         OLNODE_TX_RPC_URL: chain.rpcUrl,
         OLNODE_TX_PRIVATE_KEY: ANVIL_KEYS[accountIndex]!,
         OLNODE_TX_KEY: key,
         OLNODE_TX_TO: token,
-        OLNODE_TX_DATA: encodeFunctionData({
-          abi: testTokenAbi,
-          functionName: "transfer",
-          args: ["0x000000000000000000000000000000000000dEaD", 0n],
-        }) as Hex,
+        OLNODE_TX_DATA: f.transfer(0n),
       };
       const crashed = await runChild({ ...env, OLNODE_TX_CRASH_AT: step });
       expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
@@ -119,11 +98,7 @@ describe("createTxSubmitter after kill -9", () => {
       if (result.status !== "confirmed") return;
 
       expect(await chain.publicClient.getTransactionCount({ address: account.address })).toBe(1);
-      const logs = parseEventLogs({
-        abi: testTokenAbi,
-        eventName: "Transfer",
-        logs: await chain.publicClient.getLogs({ address: token, fromBlock: 0n }),
-      }).filter((log) => log.args.from.toLowerCase() === account.address.toLowerCase());
+      const logs = await f.transfersFrom(account.address);
       expect(logs).toHaveLength(1);
       expect(logs[0]!.transactionHash).toBe(result.hash);
       const intent = await db
