@@ -5,8 +5,8 @@ import { contribution, datanet, modelDatanet } from "../../../ponder.schema.ts";
 import { httpError } from "../httpError.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { keyset, pageFrom, pageOf } from "./keyset.ts";
+import { pageByIdRange } from "./pageByIdRange.ts";
 import { addressParam, cursorInt, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
-import { idRangeWhere } from "./rangeWhere.ts";
 import { decimalString, pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -20,23 +20,13 @@ export const datanetRoutes = [
     params: {},
     query: { owner: addressParam("only Datanets this address owns"), ...rangeParams, ...pageParams },
     response: pageSchema(rows.datanet),
-    async handler({ query }, { db }) {
-      const page = pageFrom(query);
-      const range = idRangeWhere(
-        db,
-        datanet,
-        { id: datanet.id, block: datanet.createdBlock, time: datanet.createdAt },
+    handler: ({ query }, { db }) =>
+      pageByIdRange(db, {
+        table: datanet,
+        columns: { id: datanet.id, block: datanet.createdBlock, time: datanet.createdAt },
         query,
-      );
-      const k = keyset(datanet.id, page, cursorInt);
-      const found = await db
-        .select()
-        .from(datanet)
-        .where(and(query.owner ? eq(datanet.owner, query.owner) : undefined, range, k.after))
-        .orderBy(k.orderBy)
-        .limit(page.limit + 1);
-      return pageOf(found, page, (r) => [r.id]);
-    },
+        where: query.owner ? eq(datanet.owner, query.owner) : undefined,
+      }),
   }),
   defineRoute({
     path: "/datanets/{id}",

@@ -6,7 +6,8 @@ import { airdropClaim, epoch, workerEpoch } from "../../../ponder.schema.ts";
 import { httpError } from "../httpError.ts";
 import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
-import { keyset, pageFrom, pageOf } from "./keyset.ts";
+import { pageFrom, pageOf } from "./keyset.ts";
+import { pageByIdRange } from "./pageByIdRange.ts";
 import {
   addressParam,
   cursorAddress,
@@ -18,7 +19,6 @@ import {
   pageParams,
   rangeParams,
 } from "./queryParams.ts";
-import { idRangeWhere } from "./rangeWhere.ts";
 import { decimalString, hexString, pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -37,29 +37,13 @@ export const epochRoutes = [
       ...pageParams,
     },
     response: pageSchema(rows.epoch),
-    async handler({ query }, { db }) {
-      const page = pageFrom(query);
-      const k = keyset(epoch.id, page, cursorInt);
-      const range = idRangeWhere(
-        db,
-        epoch,
-        { id: epoch.id, block: epoch.startBlock, time: epoch.startedAt },
+    handler: ({ query }, { db }) =>
+      pageByIdRange(db, {
+        table: epoch,
+        columns: { id: epoch.id, block: epoch.startBlock, time: epoch.startedAt },
         query,
-      );
-      const found = await db
-        .select()
-        .from(epoch)
-        .where(
-          and(
-            query.status === undefined ? undefined : eq(epoch.closed, query.status === "closed"),
-            range,
-            k.after,
-          ),
-        )
-        .orderBy(k.orderBy)
-        .limit(page.limit + 1);
-      return pageOf(found, page, (r) => [r.id]);
-    },
+        where: query.status === undefined ? undefined : eq(epoch.closed, query.status === "closed"),
+      }),
   }),
   defineRoute({
     path: "/epochs/{epoch}",

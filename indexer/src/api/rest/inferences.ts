@@ -5,9 +5,8 @@ import { SUBJECT_KIND } from "../../../../contracts/enums/subjectKind.ts";
 import { attestation, attribution, inference, rewardAccrual } from "../../../ponder.schema.ts";
 import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
-import { keyset, pageFrom, pageOf } from "./keyset.ts";
-import { addressParam, cursorInt, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
-import { idRangeWhere } from "./rangeWhere.ts";
+import { pageByIdRange } from "./pageByIdRange.ts";
+import { addressParam, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
 import { pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -27,32 +26,18 @@ export const inferenceRoutes = [
       ...pageParams,
     },
     response: pageSchema(rows.inference),
-    async handler({ query }, { db }) {
-      const page = pageFrom(query);
-      const range = idRangeWhere(
-        db,
-        inference,
-        { id: inference.id, block: inference.recordedBlock, time: inference.recordedAt },
+    handler: ({ query }, { db }) =>
+      pageByIdRange(db, {
+        table: inference,
+        columns: { id: inference.id, block: inference.recordedBlock, time: inference.recordedAt },
         query,
-      );
-      const k = keyset(inference.id, page, cursorInt);
-      const found = await db
-        .select()
-        .from(inference)
-        .where(
-          and(
-            query.modelId === undefined ? undefined : eq(inference.modelId, query.modelId),
-            query.payer ? eq(inference.payer, query.payer) : undefined,
-            query.developer ? eq(inference.developer, query.developer) : undefined,
-            query.status ? eq(inference.status, query.status) : undefined,
-            range,
-            k.after,
-          ),
-        )
-        .orderBy(k.orderBy)
-        .limit(page.limit + 1);
-      return pageOf(found, page, (r) => [r.id]);
-    },
+        where: and(
+          query.modelId === undefined ? undefined : eq(inference.modelId, query.modelId),
+          query.payer ? eq(inference.payer, query.payer) : undefined,
+          query.developer ? eq(inference.developer, query.developer) : undefined,
+          query.status ? eq(inference.status, query.status) : undefined,
+        ),
+      }),
   }),
   defineRoute({
     path: "/inferences/{id}",

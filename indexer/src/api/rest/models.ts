@@ -4,8 +4,8 @@ import { inference, model } from "../../../ponder.schema.ts";
 import { notFound } from "./datanets.ts";
 import { defineRoute } from "./defineRoute.ts";
 import { keyset, pageFrom, pageOf } from "./keyset.ts";
+import { pageByIdRange } from "./pageByIdRange.ts";
 import { addressParam, cursorInt, enumParam, idParam, pageParams, rangeParams } from "./queryParams.ts";
-import { idRangeWhere } from "./rangeWhere.ts";
 import { pageSchema } from "./rowSchemas.ts";
 import { rows } from "./tableRows.ts";
 
@@ -18,23 +18,13 @@ export const modelRoutes = [
     params: {},
     query: { developer: addressParam("only models of this developer"), ...rangeParams, ...pageParams },
     response: pageSchema(rows.model),
-    async handler({ query }, { db }) {
-      const page = pageFrom(query);
-      const range = idRangeWhere(
-        db,
-        model,
-        { id: model.id, block: model.registeredBlock, time: model.registeredAt },
+    handler: ({ query }, { db }) =>
+      pageByIdRange(db, {
+        table: model,
+        columns: { id: model.id, block: model.registeredBlock, time: model.registeredAt },
         query,
-      );
-      const k = keyset(model.id, page, cursorInt);
-      const found = await db
-        .select()
-        .from(model)
-        .where(and(query.developer ? eq(model.developer, query.developer) : undefined, range, k.after))
-        .orderBy(k.orderBy)
-        .limit(page.limit + 1);
-      return pageOf(found, page, (r) => [r.id]);
-    },
+        where: query.developer ? eq(model.developer, query.developer) : undefined,
+      }),
   }),
   defineRoute({
     path: "/models/{id}",
