@@ -37,6 +37,17 @@ const running = (child: ChildProcess, tag: string) => {
 
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
+/**
+ * Whether nothing killed `child`: it ends by the SIGTERM sent now, not by a SIGKILL sent before (Linux fixes a
+ * SIGKILLed process's exit signal when the signal is sent). No grace period to sleep through and hope.
+ */
+async function untouched(child: ChildProcess): Promise<boolean> {
+  if (exited(child)) return false;
+  const gone = new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+  child.kill("SIGTERM");
+  return (await gone) === "SIGTERM";
+}
+
 describe("reapLeftovers", () => {
   it("kills a SIGKILLed devnet's services and removes its Postgres temp dir, and nothing else", async () => {
     const dir = makeTempDir("olnode-reap-");
@@ -46,15 +57,13 @@ describe("reapLeftovers", () => {
     writeFileSync(join(pgDir, "PG_VERSION"), "18\n");
     const foreign = join(dir, "olnode-pg-not-under-tmp");
     mkdirSync(foreign);
-    await waitFor("the processes to start", () => running(service, "anvil") && running(stranger, "someone"), {
-      timeoutMs: 5_000,
-    });
+    await waitFor("the processes to start", () => running(service, "anvil") && running(stranger, "someone"));
     const processes = [processIdentity(service.pid!)!, processIdentity(stranger.pid!)!];
     writeFileSync(join(dir, "pids.json"), JSON.stringify({ processes, dirs: [pgDir, foreign, "/etc"] }));
 
     reapLeftovers(join(dir, "pids.json"), logger);
 
-    await waitFor("the service to be killed", () => exited(service), { timeoutMs: 5_000 });
+    await waitFor("the service to be killed", () => exited(service));
     expect(service.signalCode).toBe("SIGKILL");
     expect(exited(stranger)).toBe(false);
     expect(existsSync(pgDir)).toBe(false);
@@ -66,7 +75,7 @@ describe("reapLeftovers", () => {
     const dir = makeTempDir("olnode-reap-");
     // The process now holding the pid looks exactly like one of ours by its command line...
     const reuser = sleeper("anvil --network optimism (not the devnet's)");
-    await waitFor("the process to start", () => running(reuser, "not the devnet"), { timeoutMs: 5_000 });
+    await waitFor("the process to start", () => running(reuser, "not the devnet"));
     const now = processIdentity(reuser.pid!)!;
     // ...but the record names the process that had this pid before: it started earlier, or in another boot.
     const earlier = { ...now, startTime: String(BigInt(now.startTime) - 1n) };
@@ -75,21 +84,19 @@ describe("reapLeftovers", () => {
 
     reapLeftovers(join(dir, "pids.json"), logger);
 
-    await new Promise((r) => setTimeout(r, 300));
-    expect(exited(reuser)).toBe(false);
     expect(processIdentity(reuser.pid!)).toEqual(now);
+    expect(await untouched(reuser)).toBe(true);
   });
 
   it("leaves pids an older run recorded without start times alone, and ignores a missing or garbled file", async () => {
     const dir = makeTempDir("olnode-reap-");
     const service = sleeper("ponder start");
-    await waitFor("the service to start", () => running(service, "ponder"), { timeoutMs: 5_000 });
+    await waitFor("the service to start", () => running(service, "ponder"));
     writeFileSync(join(dir, "bare.json"), JSON.stringify([service.pid]));
     writeFileSync(join(dir, "old.json"), JSON.stringify({ pids: [service.pid], dirs: [] }));
     reapLeftovers(join(dir, "bare.json"), logger);
     reapLeftovers(join(dir, "old.json"), logger);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(exited(service)).toBe(false);
+    expect(await untouched(service)).toBe(true);
 
     writeFileSync(join(dir, "garbled.json"), "{not json");
     writeFileSync(join(dir, "odd.json"), JSON.stringify({ processes: [{ pid: 1 }, "x", null], dirs: [7] }));
@@ -106,14 +113,12 @@ describe("createRunRecord", () => {
     const record = createRunRecord(file, logger);
     const stopped = sleeper("postgres -D stopped-cleanly");
     const stuck = sleeper("ponder start stuck");
-    await waitFor("the services to start", () => running(stopped, "stopped") && running(stuck, "stuck"), {
-      timeoutMs: 5_000,
-    });
+    await waitFor("the services to start", () => running(stopped, "stopped") && running(stuck, "stuck"));
     record.addProcess(stopped.pid!);
     record.addProcess(stuck.pid!);
     expect(JSON.parse(readFileSync(file, "utf8")).processes).toHaveLength(2);
     stopped.kill("SIGTERM");
-    await waitFor("the clean stop", () => exited(stopped), { timeoutMs: 5_000 });
+    await waitFor("the clean stop", () => exited(stopped));
 
     expect(await record.ensureGone()).toEqual([]);
     expect(stuck.signalCode).toBe("SIGKILL");
