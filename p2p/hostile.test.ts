@@ -145,7 +145,7 @@ describe("hostile peers", () => {
       await s.frame(encodeRawRpc({ messages: [{ topic: TOPIC, data: junkChunk() }] }));
       await new Promise((r) => setTimeout(r, 50));
     }
-    await waitFor("the peer is banned for its uncommitted roots", bannedAndGone(node, peer.peerId), 30_000);
+    await waitFor("the peer is banned for its uncommitted roots", bannedAndGone(node, peer.peerId));
     expect(await metric(node, "p2p_misbehaviour_total", { kind: "UNCOMMITTED_ROOT" })).toBeGreaterThanOrEqual(
       20,
     );

@@ -78,11 +78,14 @@ export async function connectChain(nodes: readonly P2PNode[], degree = 3): Promi
   }
 }
 
-/** Polls `condition` every `intervalMs` until true, or throws after `timeoutMs` with `what` in the message. */
+/**
+ * Polls `condition` every `intervalMs` until true, or throws after `timeoutMs` with `what` in the message. The
+ * timeout is a budget, not a speed check: generous, so a loaded 2-core CI machine does not run out of it.
+ */
 export async function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
   intervalMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

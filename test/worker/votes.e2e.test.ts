@@ -249,7 +249,7 @@ describe("a worker's votes (issue 18)", () => {
         const got = await attestedBy(account.address, epoch);
         return got.length === 2 ? got : notYet(`${got.length} of 2 attested`, got);
       },
-      { timeoutMs: 20_000 },
+      { timeoutMs: 60_000 },
     );
     expect(first.worker.status().settling).toBeGreaterThan(0);
     // A restart before the confirmations: the intents are in Postgres; the new process confirms them.
@@ -263,7 +263,7 @@ describe("a worker's votes (issue 18)", () => {
         const rows = await second.tasks.list(epoch, ["confirmed"]);
         return rows.length === 2 ? rows : notYet(`${rows.length} of 2 confirmed`, second.worker.status());
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs: 60_000 },
     );
     expect((await attestedBy(account.address, epoch)).length).toBe(2);
     await second.stop();
