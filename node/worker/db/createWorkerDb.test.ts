@@ -6,6 +6,7 @@ import { createTestCommon } from "../../../config/common/createCommon.ts";
 import { RetryableError } from "../../../config/errors/BaseError.ts";
 import { allocatePort, releasePort } from "../../../config/services/allocatePort.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/harness/postgres.ts";
+import { notYet, waitFor } from "../../../test/harness/waitFor.ts";
 import { createWorkerDb, type WorkerDb } from "./createWorkerDb.ts";
 import { migrateWorkerDb } from "./migrateWorkerDb.ts";
 import { workerMigrations } from "./workerMigrations.ts";
@@ -93,7 +94,15 @@ describe("worker database", () => {
       await admin.query(
         "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
       );
-      await new Promise((r) => setTimeout(r, 100));
+      // Waited for, not slept on: the killed backends have exited (each wrote its FATAL and closed first), and
+      // the poll phase that delivers those closes to the pool's clients has run.
+      await waitFor("the killed backends to exit", async () => {
+        const { rows } = await admin.query(
+          "select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()",
+        );
+        return rows[0].n === 0 || notYet("no other backend on the database", rows[0].n);
+      });
+      await new Promise((r) => setImmediate(r));
       const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
       expect(rows[0]!.one).toBe(1);
     } finally {
