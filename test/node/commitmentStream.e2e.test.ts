@@ -25,7 +25,7 @@ import type { TestChain } from "../harness/anvil.ts";
 import { createTestDatabase, type TestDatabase } from "../harness/postgres.ts";
 import { createBulkSender } from "../harness/sendBulkTransactions.ts";
 import { makeTempDir } from "../harness/tempDir.ts";
-import { waitFor } from "../harness/waitFor.ts";
+import { notYet, waitFor } from "../harness/waitFor.ts";
 import { startDeployedChain, startTestIndexer, waitForBlock } from "../indexer/indexerFixture.ts";
 
 /**
@@ -256,7 +256,16 @@ describe("the indexer commitment source (real indexer)", () => {
       await chain.testClient.setAutomine(true);
     }
     await waitForBlock(indexer, await chain.publicClient.getBlockNumber(), 120_000);
-    const listed = await source.listCommitments!(datanetId);
+    // Waited for, not assumed from /status: in load mode the listing once came back with 657 of the 1,050 right
+    // after /status showed the head. A listing that cannot page past the first 1,000 never gets there.
+    const listed = await waitFor(
+      `all ${n} listed`,
+      async () => {
+        const l = await source.listCommitments!(datanetId);
+        return l.length === n ? l : notYet(`${n} listed`, l.length);
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     expect(listed.map((c) => c.dataRoot).sort()).toEqual([...roots].sort());
     await waitFor(`all ${n} roots pushed`, () => roots.every((r) => statusOf(r) === "pending"), {
       timeoutMs: 60_000,
