@@ -37,6 +37,9 @@ export type TestChain = AnvilProcess & {
   reorg(depth: number, replacements?: [Hex, number][]): Promise<void>;
 };
 
+/** Blocks per anvil_mine call: a fraction of a second of anvil's time, seconds under load. */
+const MINE_STEP = 100;
+
 export function defineAnvilChain(rpcUrl: string, chainId = 31337): Chain {
   return defineL2Chain({ id: chainId, rpcUrl, name: "olnode anvil" });
 }
@@ -45,7 +48,8 @@ export function defineAnvilChain(rpcUrl: string, chainId = 31337): Chain {
 export async function startTestChain(parameters: LaunchAnvilParameters = {}): Promise<TestChain> {
   const anvil = await launchAnvil(parameters);
   const chain = defineAnvilChain(anvil.rpcUrl, anvil.chainId);
-  const transport = http(anvil.rpcUrl, { retryCount: 0 });
+  // A budget, not a speed check: viem's 10 s default is within reach of a loaded anvil (after a bulk run).
+  const transport = http(anvil.rpcUrl, { retryCount: 0, timeout: 60_000 });
   const publicClient = createPublicClient({
     chain,
     transport,
@@ -61,7 +65,16 @@ export async function startTestChain(parameters: LaunchAnvilParameters = {}): Pr
     publicClient,
     testClient,
     walletClient: (account = accounts[0]!) => createWalletClient({ chain, transport, account }),
-    mine: (blocks = 1) => testClient.mine({ blocks }),
+    // In steps: one anvil_mine of hundreds of blocks can outlast the client's 10 s timeout on a loaded machine
+    // (and then goes on mining after the client gave up).
+    async mine(blocks = 1) {
+      let left = blocks;
+      do {
+        const step = Math.min(left, MINE_STEP);
+        await testClient.mine({ blocks: step });
+        left -= step;
+      } while (left > 0);
+    },
     snapshot: () => testClient.snapshot(),
     revert: (id) => testClient.revert({ id }),
     async reorg(depth, replacements = []) {
