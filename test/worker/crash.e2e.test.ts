@@ -28,8 +28,9 @@ let stack: WorkerStack | undefined;
 let activeFrom: bigint | undefined;
 beforeAll(async () => {
   database = await createTestDatabase();
-  // Long epochs: each walk happens inside one, so nothing expires under it.
-  stack = await startWorkerStack({ databaseUrl: database.url, epochLength: 600n });
+  // Epochs longer than the walk's timeout (blocks come at most one a second): the walk happens inside one
+  // epoch however slow the machine, so nothing expires under it. (At 600 blocks, the walk took 485 s in load mode.)
+  stack = await startWorkerStack({ databaseUrl: database.url, epochLength: 1_200n });
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
@@ -77,7 +78,8 @@ async function activeOperator(s: WorkerStack, home: string, signal: AbortSignal)
 
 describe("olnode start killed with SIGKILL at each step of a submission", () => {
   it("restarted on the same database and data dir, attests every subject exactly once", {
-    timeout: 900_000,
+    // A budget, not a speed check: 485 s in load mode on 2 cores (nine starts of olnode start). Under the epoch.
+    timeout: 1_080_000,
   }, async ({ signal }) => {
     const s = stack!;
     const home = "walk";
@@ -141,8 +143,10 @@ describe("olnode start killed with SIGKILL at each step of a submission", () => 
     const subject = await s.contribute(4);
     const crashing = await s.startWorker({ OLNODE_TEST_CRASH_AT: "tx:after-broadcast" }, { home, signal });
     await crashed(crashing, "tx:after-broadcast", signal);
-    // Down across the epoch boundary: the transaction it sent is mined in the old epoch meanwhile.
+    // Down across the epoch boundary: the transaction it sent is mined in the old epoch meanwhile. The indexer
+    // restarted after the jump: it backfills an epoch of blocks at once instead of one by one in realtime.
     await s.mineToNextEpoch();
+    await s.startIndexer();
 
     const worker = await s.startWorker({}, { home, signal });
     const [attestation] = (await s.attestations()).filter((a) => a.subjectId === subject);
