@@ -140,6 +140,10 @@ describe("olnode start killed with SIGKILL at each step of a submission", () => 
     const s = stack!;
     const home = "late";
     await activeOperator(s, home, signal);
+    // An epoch of its own (the walk may have used most of the last one), longer than this test's timeout; the
+    // indexer restarted after the jump (a backfill, not an epoch of blocks one by one in realtime).
+    await s.mineToNextEpoch();
+    await s.startIndexer();
     const subject = await s.contribute(4);
     const crashing = await s.startWorker({ OLNODE_TEST_CRASH_AT: "tx:after-broadcast" }, { home, signal });
     await crashed(crashing, "tx:after-broadcast", signal);
