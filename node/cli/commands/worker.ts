@@ -4,6 +4,7 @@ import {
   createWalletClient,
   formatEther,
   getAddress,
+  type Hash,
   http,
   isAddress,
   type LocalAccount,
@@ -48,10 +49,22 @@ export class WorkerLifecycleError extends NonRetryableUserError {
   override name = "WorkerLifecycleError";
 }
 
+/** What every worker subcommand starts from: the config, a checked reader on the L2, EpochManager's address. */
 type Session = {
   config: Config;
   publicClient: PublicClient;
   epochManager: Address;
+};
+
+/** A session with the operator's keystore unlocked: what the subcommands that send a transaction share. */
+type OperatorSession = Session & {
+  account: LocalAccount;
+  /** The clients the contract actions take. */
+  clients: { publicClient: PublicClient; walletClient: WalletClient };
+  /** The operator's worker as EpochManager's views show it now. */
+  status(): Promise<WorkerStatus>;
+  /** The same with when the stake unlocks, as the subcommands print it. */
+  report(): Promise<WorkerStatusReport>;
 };
 
 async function session(ctx: CommandContext): Promise<Session> {
@@ -66,22 +79,29 @@ async function session(ctx: CommandContext): Promise<Session> {
   return { config, publicClient, epochManager };
 }
 
-async function unlock(
-  ctx: CommandContext,
-  s: Session,
-): Promise<{ account: LocalAccount; wallet: WalletClient }> {
+/** Unlocks the operator keystore (--keystore, --password-file) on a session. */
+async function unlock(ctx: CommandContext, s: Session): Promise<OperatorSession> {
   const account = await loadOperatorAccount(
     s.config,
     ctx.values.keystore as string | undefined,
     ctx.values["password-file"] as string | undefined,
   );
-  const wallet = createWalletClient({
+  const walletClient = createWalletClient({
     chain: s.publicClient.chain,
     transport: http(s.config.chain.l2RpcUrl, { retryCount: 1 }),
     account,
   });
-  return { account, wallet };
+  return {
+    ...s,
+    account,
+    clients: { publicClient: s.publicClient, walletClient },
+    status: () => readWorkerStatus(s.publicClient, { address: s.epochManager, worker: account.address }),
+    report: () => report(s, account.address),
+  };
 }
+
+/** The session and then the operator's keystore, for the subcommands that need nothing in between. */
+const operatorSession = async (ctx: CommandContext) => unlock(ctx, await session(ctx));
 
 /** Seconds per block over the last 100 blocks (at least 1 block back), for "ready in about …" estimates. */
 async function secondsPerBlock(publicClient: PublicClient, latest: bigint): Promise<number | undefined> {
@@ -151,6 +171,19 @@ function print(ctx: CommandContext, r: WorkerStatusReport, extra: Record<string,
   else ctx.stdout.write(`${note ? `${note}\n` : ""}${formatWorkerStatus(r)}`);
 }
 
+/** After a transaction: the status it left, with the action and the transaction's hash. */
+async function printSent(
+  ctx: CommandContext,
+  op: OperatorSession,
+  action: string,
+  receipt: { transactionHash: Hash },
+  done: string,
+  extra: Record<string, unknown> = {},
+) {
+  const tx = receipt.transactionHash;
+  print(ctx, await op.report(), { action, tx, ...extra }, `${done} in tx ${tx}.`);
+}
+
 /** The peer id a register uses: --peer-id, else the node's libp2p identity (created if there is none yet). */
 async function localPeerId(config: Config, override: string | undefined): Promise<string> {
   if (override !== undefined) {
@@ -199,12 +232,9 @@ export const workerRegisterCommand: Command = {
     const stakeArg = parseStake(ctx.values.stake as string | undefined);
     const s = await session(ctx);
     const peerId = await localPeerId(s.config, ctx.values["peer-id"] as string | undefined);
-    const { account, wallet } = await unlock(ctx, s);
-    const before = await readWorkerStatus(s.publicClient, {
-      address: s.epochManager,
-      worker: account.address,
-    });
-    const clients = { publicClient: s.publicClient, walletClient: wallet };
+    const op = await unlock(ctx, s);
+    const { account } = op;
+    const before = await op.status();
     if (before.state === "exiting" || before.state === "withdrawable") {
       throw new WorkerLifecycleError(`${account.address} has asked to exit; it cannot register again yet.`, {
         hint: "Run `olnode worker withdraw` once the stake unlocks (`olnode worker status` says when), then register again.",
@@ -214,31 +244,26 @@ export const workerRegisterCommand: Command = {
       if (before.peerId === peerId) {
         print(
           ctx,
-          await report(s, account.address),
+          await op.report(),
           { action: "none" },
           "Already registered with this peer id: nothing to do.",
         );
         return EXIT.ok;
       }
-      const { receipt } = await updatePeerId(clients, { address: s.epochManager, peerId });
-      print(
-        ctx,
-        await report(s, account.address),
-        { action: "updatePeerId", tx: receipt.transactionHash },
-        `Peer id updated in tx ${receipt.transactionHash}.`,
-      );
+      const { receipt } = await updatePeerId(op.clients, { address: op.epochManager, peerId });
+      await printSent(ctx, op, "updatePeerId", receipt, "Peer id updated");
       return EXIT.ok;
     }
     // The same stake `olnode start` would register with.
-    const stake = stakeArg ?? parseEther(s.config.worker.stake);
+    const stake = stakeArg ?? parseEther(op.config.worker.stake);
     if (stake < before.minStake) {
       throw new WorkerLifecycleError(
         `--stake ${formatEther(stake)} OPEN is below the minimum stake of ${formatEther(before.minStake)} OPEN.`,
       );
     }
     const [balance, fees] = await Promise.all([
-      s.publicClient.getBalance({ address: account.address }),
-      s.publicClient.estimateFeesPerGas(),
+      op.publicClient.getBalance({ address: account.address }),
+      op.publicClient.estimateFeesPerGas(),
     ]);
     const needed = stake + WORKER_TX_GAS * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
     if (balance < needed) {
@@ -250,13 +275,8 @@ export const workerRegisterCommand: Command = {
         "operator",
       );
     }
-    const { receipt } = await registerWorker(clients, { address: s.epochManager, peerId, stake });
-    print(
-      ctx,
-      await report(s, account.address),
-      { action: "register", tx: receipt.transactionHash },
-      `Registered in tx ${receipt.transactionHash}.`,
-    );
+    const { receipt } = await registerWorker(op.clients, { address: op.epochManager, peerId, stake });
+    await printSent(ctx, op, "register", receipt, "Registered");
     return EXIT.ok;
   },
 };
@@ -316,12 +336,9 @@ export const workerExitCommand: Command = {
   ].join("\n"),
   options: keyOptions,
   async run(ctx) {
-    const s = await session(ctx);
-    const { account, wallet } = await unlock(ctx, s);
-    const before = await readWorkerStatus(s.publicClient, {
-      address: s.epochManager,
-      worker: account.address,
-    });
+    const op = await operatorSession(ctx);
+    const { account } = op;
+    const before = await op.status();
     if (!before.registered) {
       throw new WorkerLifecycleError(
         `${account.address} is not a registered worker: there is nothing to exit.`,
@@ -331,24 +348,11 @@ export const workerExitCommand: Command = {
       );
     }
     if (before.state === "exiting" || before.state === "withdrawable") {
-      print(
-        ctx,
-        await report(s, account.address),
-        { action: "none" },
-        "Exit already requested: nothing to do.",
-      );
+      print(ctx, await op.report(), { action: "none" }, "Exit already requested: nothing to do.");
       return EXIT.ok;
     }
-    const { receipt } = await requestExit(
-      { publicClient: s.publicClient, walletClient: wallet },
-      { address: s.epochManager },
-    );
-    print(
-      ctx,
-      await report(s, account.address),
-      { action: "requestExit", tx: receipt.transactionHash },
-      `Exit requested in tx ${receipt.transactionHash}.`,
-    );
+    const { receipt } = await requestExit(op.clients, { address: op.epochManager });
+    await printSent(ctx, op, "requestExit", receipt, "Exit requested");
     return EXIT.ok;
   },
 };
@@ -366,9 +370,9 @@ export const workerWithdrawCommand: Command = {
   ].join("\n"),
   options: keyOptions,
   async run(ctx) {
-    const s = await session(ctx);
-    const { account, wallet } = await unlock(ctx, s);
-    const before = await report(s, account.address);
+    const op = await operatorSession(ctx);
+    const { account } = op;
+    const before = await op.report();
     if (before.state === "unregistered") {
       print(ctx, before, { action: "none" }, "No stake to withdraw: nothing to do.");
       return EXIT.ok;
@@ -387,16 +391,10 @@ export const workerWithdrawCommand: Command = {
       );
     }
     try {
-      const { receipt } = await withdrawStake(
-        { publicClient: s.publicClient, walletClient: wallet },
-        { address: s.epochManager },
-      );
-      print(
-        ctx,
-        await report(s, account.address),
-        { action: "withdrawStake", tx: receipt.transactionHash, withdrawn: before.stake },
-        `Withdrew ${formatEther(before.stake)} OPEN in tx ${receipt.transactionHash}.`,
-      );
+      const { receipt } = await withdrawStake(op.clients, { address: op.epochManager });
+      await printSent(ctx, op, "withdrawStake", receipt, `Withdrew ${formatEther(before.stake)} OPEN`, {
+        withdrawn: before.stake,
+      });
     } catch (error) {
       if (error instanceof ProtocolCallRevertedError && error.errorName === "StakeLocked") {
         throw new WorkerLifecycleError(
