@@ -1,4 +1,4 @@
-import { ponder } from "ponder:registry";
+import { type Event, ponder } from "ponder:registry";
 import {
   attribution,
   contribution,
@@ -8,8 +8,10 @@ import {
   rewardAccrual,
   rewardClaim,
 } from "ponder:schema";
+import { eq } from "ponder";
 import { decodeInferenceStatus } from "../../contracts/enums/inferenceStatus.ts";
-import { bumpAccount, bumpProtocol, eventMeta, getProtocol, lower, noteDeposit } from "./context.ts";
+import { attributionFoldKey, createAttributionFold, sumShares } from "../aggregates/attributionFold.ts";
+import { bumpAccount, bumpProtocol, type Db, eventMeta, getProtocol, lower, noteDeposit } from "./context.ts";
 import { recordAdminEvent } from "./recordAdminEvent.ts";
 
 ponder.on("AttributionLedger:TreasurySet", async ({ event, context }) => {
@@ -22,7 +24,11 @@ ponder.on("AttributionLedger:ValidatorPoolSet", async ({ event, context }) => {
   await bumpProtocol(context.db, {}, { validatorPool: lower(event.args.validatorPool) });
 });
 
+type InferenceRecordedEvent = Event<"AttributionLedger:InferenceRecorded">;
+
 // AttributionRecorded (one per entry) precedes InferenceRecorded in the same transaction.
+const fold = createAttributionFold();
+
 ponder.on("AttributionLedger:AttributionRecorded", async ({ event, context }) => {
   await noteDeposit(event, context, "AttributionLedger:AttributionRecorded");
   const a = event.args;
@@ -42,20 +48,41 @@ ponder.on("AttributionLedger:AttributionRecorded", async ({ event, context }) =>
     attributedWeight: row.attributedWeight + a.weight,
     attributedAmount: row.attributedAmount + a.amount,
   }));
-  await context.db
-    .update(datanet, { id: a.datanetId })
-    .set((row) => ({ attributedAmount: row.attributedAmount + a.amount }));
-  if (a.amount !== 0n) {
-    await bumpAccount(context.db, a.contributor, {
-      contributorEarned: a.amount,
-      totalEarned: a.amount,
-      claimable: a.amount,
-    });
-  }
+  // The Datanet's and the contributor's sums are added once per inference, by InferenceRecorded.
+  fold.add(attributionFoldKey(event.block.hash, event.transaction.hash, a.inferenceId), event.log.logIndex, {
+    datanetId: a.datanetId,
+    contributor: lower(a.contributor),
+    amount: a.amount,
+  });
 });
+
+/** Adds the inference's attributions to their Datanets' `attributedAmount` and their contributors' earnings. */
+async function creditAttributions(event: InferenceRecordedEvent, db: Db) {
+  const a = event.args;
+  const key = attributionFoldKey(event.block.hash, event.transaction.hash, a.inferenceId);
+  const shares =
+    fold.take(key, Number(a.entryCount)) ??
+    (await db.sql
+      .select({
+        datanetId: attribution.datanetId,
+        contributor: attribution.contributor,
+        amount: attribution.amount,
+      })
+      .from(attribution)
+      .where(eq(attribution.inferenceId, a.inferenceId)));
+  const { byDatanet, byContributor } = sumShares(shares);
+  for (const [id, amount] of byDatanet) {
+    await db.update(datanet, { id }).set((row) => ({ attributedAmount: row.attributedAmount + amount }));
+  }
+  for (const [contributor, amount] of byContributor) {
+    if (amount === 0n) continue;
+    await bumpAccount(db, contributor, { contributorEarned: amount, totalEarned: amount, claimable: amount });
+  }
+}
 
 ponder.on("AttributionLedger:InferenceRecorded", async ({ event, context }) => {
   await noteDeposit(event, context, "AttributionLedger:InferenceRecorded");
+  await creditAttributions(event, context.db);
   const a = event.args;
   await context.db.insert(inference).values({
     id: a.inferenceId,
