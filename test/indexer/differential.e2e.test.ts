@@ -286,6 +286,41 @@ it("models, inferences and attributions equal the registry and the ledger", asyn
   const attributed = logs.filter((l) => l.eventName === "AttributionRecorded");
   expect(attributions[0].n).toBe(attributed.length);
   expect(BigInt(attributions[0].amount)).toBe(attributed.reduce((s, l) => s + (l.args.amount as bigint), 0n));
+  // The aggregates the handlers keep (per entry for a contribution, per inference for a Datanet and a contributor)
+  // equal the entries' sums from the logs, for every row.
+  const sumBy = (key: (l: (typeof attributed)[number]) => string) => {
+    const sums = new Map<string, { n: number; weight: bigint; amount: bigint }>();
+    for (const l of attributed) {
+      const s = sums.get(key(l)) ?? { n: 0, weight: 0n, amount: 0n };
+      sums.set(key(l), {
+        n: s.n + 1,
+        weight: s.weight + (l.args.weight as bigint),
+        amount: s.amount + (l.args.amount as bigint),
+      });
+    }
+    return sums;
+  };
+  const none = { n: 0, weight: 0n, amount: 0n };
+  const byContribution = sumBy((l) => String(l.args.contributionId));
+  for (const c of await rows(`SELECT * FROM contribution`)) {
+    const s = byContribution.get(String(c.id)) ?? none;
+    expect(
+      { n: c.attribution_count, weight: BigInt(c.attributed_weight), amount: BigInt(c.attributed_amount) },
+      `contribution ${c.id} (seed ${SEED})`,
+    ).toEqual(s);
+  }
+  const byDatanet = sumBy((l) => String(l.args.datanetId));
+  for (const d of await rows(`SELECT id, attributed_amount FROM datanet`)) {
+    expect(BigInt(d.attributed_amount), `datanet ${d.id} attributedAmount (seed ${SEED})`).toBe(
+      (byDatanet.get(String(d.id)) ?? none).amount,
+    );
+  }
+  const byContributor = sumBy((l) => (l.args.contributor as string).toLowerCase());
+  for (const a of await rows(`SELECT address, contributor_earned FROM account`)) {
+    expect(BigInt(a.contributor_earned), `account ${a.address} contributorEarned (seed ${SEED})`).toBe(
+      (byContributor.get(a.address) ?? none).amount,
+    );
+  }
 });
 
 it("accounts: claimable equals the ledger's claimable(), claims are all recorded", async () => {
