@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEventLogs } from "viem";
@@ -11,10 +11,10 @@ import { encryptKeystore, writeSecretFile } from "../../node/keys/keystore.ts";
 import { createChainCommitmentSource } from "../../node/p2p/createChainCommitmentSource.ts";
 import { createP2PNode } from "../../p2p/index.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { OLNODE_ENTRY, runOlnode } from "../harness/runOlnode.ts";
 import { makeTempDir } from "../harness/tempDir.ts";
 import { waitFor } from "../harness/waitFor.ts";
 
-const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
 const dir = makeTempDir("olnode-contribute-e2e-");
 let chain: TestChain | undefined;
 const common = createTestCommon("receiver");
@@ -22,20 +22,6 @@ afterAll(async () => {
   await common.shutdown.kill();
   await chain?.stop();
 });
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("olnode contribute (as a process, to a real p2p node)", () => {
   // A budget, not a speed check: 62 s in load mode (the CLI serves for 15 s after its start-up and commit),
@@ -101,7 +87,7 @@ describe("olnode contribute (as a process, to a real p2p node)", () => {
       OLNODE__WORKER__PASSWORD_FILE: pw,
     };
     const peer = receiver.multiaddrs()[0]!;
-    const r = await run(
+    const r = await runOlnode(
       [
         "contribute",
         "--file",
@@ -138,7 +124,7 @@ describe("olnode contribute (as a process, to a real p2p node)", () => {
     // Bad input: an unknown Datanet is refused before anything is sent; a missing flag is a usage error.
     const unknown = spawnSync(
       process.execPath,
-      [entry, "contribute", "--file", file, "--datanet", "999", "--keystore", keystore],
+      [OLNODE_ENTRY, "contribute", "--file", file, "--datanet", "999", "--keystore", keystore],
       {
         env,
         encoding: "utf8",
@@ -147,7 +133,8 @@ describe("olnode contribute (as a process, to a real p2p node)", () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("Datanet 999 does not exist");
     expect(
-      spawnSync(process.execPath, [entry, "contribute", "--datanet", "1"], { env, encoding: "utf8" }).status,
+      spawnSync(process.execPath, [OLNODE_ENTRY, "contribute", "--datanet", "1"], { env, encoding: "utf8" })
+        .status,
     ).toBe(2);
   });
 });

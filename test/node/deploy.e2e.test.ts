@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Address, Hex } from "viem";
@@ -15,29 +14,18 @@ import {
 } from "../../contracts/generated/index.ts";
 import { encryptKeystore, writeSecretFile } from "../../node/keys/keystore.ts";
 import { startTestChain, type TestChain } from "../harness/anvil.ts";
+import { runOlnode } from "../harness/runOlnode.ts";
 import { makeTempDir } from "../harness/tempDir.ts";
 
-const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
 const dir = makeTempDir("olnode-deploy-e2e-");
 let chain: TestChain;
 afterAll(() => chain?.stop());
 
-type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
-function olnode(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function olnode(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("OLNODE") && k !== "DATABASE_URL"),
   );
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], {
-      env: { ...clean, OLNODE__DATA_DIR: join(dir, "data"), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runOlnode(args, { ...clean, OLNODE__DATA_DIR: join(dir, "data"), ...env });
 }
 
 async function keystore(name: string, key: Hex): Promise<string[]> {

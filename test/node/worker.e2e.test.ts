@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -6,25 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { epochManagerAbi } from "../../contracts/generated/index.ts";
 import { encryptKeystore, writeSecretFile } from "../../node/keys/keystore.ts";
 import { type ContractsFixture, startContractsFixture } from "../harness/deployFixture.ts";
+import { runOlnode } from "../harness/runOlnode.ts";
 import { makeTempDir } from "../harness/tempDir.ts";
 
-const entry = new URL("../../node/cli/olnode.ts", import.meta.url).pathname;
 const dir = makeTempDir("olnode-worker-e2e-");
 let f: ContractsFixture;
 afterAll(() => f?.stop());
 
-type Run = { code: number | null; stdout: string; stderr: string };
 let env: Record<string, string>;
-function olnode(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const olnode = (args: string[]) => runOlnode(args, env);
 const json = async (args: string[]) => {
   const r = await olnode([...args, "--json"]);
   expect(r.code, r.stderr).toBe(0);
