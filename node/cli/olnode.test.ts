@@ -58,7 +58,8 @@ describe("olnode CLI (as a process)", () => {
       expect(printed).not.toMatch(/pa#ss|pa55word|9aa3d95b3bc440fa88ea12eaa4456161/);
       expect(printed).toMatch(/@h[:/]|rpc\.example\.com|infura\.io/);
     }
-  });
+    // A budget, not a speed target: one olnode process per case (60 s seen at load 9).
+  }, 300_000);
 
   it("config check exits 3 with a one-line error naming field and source", () => {
     const r = olnode(["config", "check"], { OLNODE__HTTP__PORT: "99999" });
