@@ -72,11 +72,7 @@ describe("olnode worker register | status | exit | withdraw (as a process, again
     expect(await nonce()).toBe(sent);
   });
 
-  // A budget, not a speed check: sixteen `olnode` processes one after another, each starting Node and loading
-  // the CLI (about 10 s each in load mode); the default 120 s ran out in load mode.
-  it("walks register → status → exit → withdraw, agreeing with the chain's own views", {
-    timeout: 600_000,
-  }, async () => {
+  it("walks register → status → exit → withdraw, agreeing with the chain's own views", async () => {
     expect((await json(["worker", "status"])).state).toBe("unregistered");
 
     const withdrawEarly = await olnode(["worker", "withdraw"]);
