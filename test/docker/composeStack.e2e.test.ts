@@ -213,7 +213,26 @@ describe.skipIf(unavailable !== undefined && !required)(
       await project.compose(["down", "--timeout", "30"], 300_000);
       expect(await project.containers()).toEqual([]);
       expect((await project.volumes()).length).toBeGreaterThan(0);
+      // A stop that cuts anvil's state write (it writes the file in place; seen once in CI) must not keep the
+      // devnet down: cut the file in half, as such a stop would, and expect the last whole copy to be restored.
+      await project.compose(
+        [
+          "run",
+          "--rm",
+          "--no-deps",
+          "-T",
+          "--entrypoint",
+          "sh",
+          "devnet-anvil",
+          "-c",
+          'f=/var/lib/olnode/anvil-state.json; test -s "$f.good" && head -c $(( $(wc -c < "$f") / 2 )) "$f" > "$f.half" && mv "$f.half" "$f"',
+        ],
+        120_000,
+      );
       await up();
+      expect(await project.compose(["logs", "--no-color", "devnet-anvil"])).toMatch(
+        /anvil-state\.json was cut short .* restored the last whole state/,
+      );
       const after = await waitFor(
         "the indexer answering again with at least what it had",
         async () => {

@@ -192,6 +192,7 @@ describe("docker/Dockerfile", () => {
       ...tsFiles(join(REPO_DIR, "indexer/src")),
       join(REPO_DIR, "node/devnet/setupComposeDevnet.ts"),
       join(REPO_DIR, "node/devnet/runComposeTraffic.ts"),
+      join(REPO_DIR, "node/devnet/runAnvilWithState.ts"),
     ];
     const { files, packages } = closure(roots);
     expect(files.size).toBeGreaterThan(20);
